@@ -1,0 +1,115 @@
+"""The values that flow between pipeline stages: small frozen dataclasses.
+
+A :class:`Source` (discover) becomes a :class:`Post` (load), then a :class:`Document`
+(clean), then :class:`Chunk` values (chunk), then :class:`Record` values (format).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from .errors import Diagnostic
+
+__all__ = ["Chunk", "Document", "Heading", "JSONValue", "Post", "Record", "Source"]
+
+JSONValue = Union[None, bool, int, float, str, list["JSONValue"], dict[str, "JSONValue"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input post, as discovered.
+
+    ``path`` is ``None`` for standard input. ``display`` is how messages name it (the path
+    as the user gave it, joined with the part found below a folder). ``name`` is the path
+    relative to its input root with ``/`` separators: the record's ``meta.source``.
+    """
+
+    path: Path | None
+    display: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A loaded post: decoded, newline-normalised text split into front matter and body.
+
+    ``body_line`` is the 1-based line of the file on which ``body`` starts, so that
+    later stages can name source lines. ``metadata`` is JSON-safe. ``title`` is the
+    front matter's title as the author wrote it, or ``None``.
+    """
+
+    source: Source
+    body: str
+    body_line: int
+    metadata: Mapping[str, JSONValue]
+    front_matter: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of a cleaned document.
+
+    ``start``/``end`` delimit the heading's lines in the cleaned text; ``line`` is its
+    1-based line in the source file.
+    """
+
+    level: int
+    text: str
+    start: int
+    end: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A post with its code and markup noise removed, ready to be chunked.
+
+    ``text`` is assembled from slices of the author's source. ``headings`` are the
+    top-level headings in order of position. ``warnings`` are what cleaning noticed
+    (an unclosed fence, say) and did not stop for.
+    """
+
+    source: Source
+    text: str
+    headings: tuple[Heading, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def heading_path(self, position: int) -> tuple[str, ...]:
+        """The texts of the headings enclosing ``position``, outermost first."""
+        stack: list[Heading] = []
+        for heading in self.headings:
+            if heading.start > position:
+                break
+            while stack and stack[-1].level >= heading.level:
+                stack.pop()
+            stack.append(heading)
+        return tuple(h.text for h in stack)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One part of a document.
+
+    ``text`` equals ``document.text[start:end]``; ``part`` is 1-based. ``tokens`` is the
+    token count when the chunker knows it, else ``None``.
+    """
+
+    text: str
+    part: int
+    start: int
+    end: int
+    heading_path: tuple[str, ...] = ()
+    tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One training example, before it is given the shape of an output format."""
+
+    prompt: str
+    completion: str
+    meta: Mapping[str, JSONValue] | None = field(default=None)
