@@ -38,7 +38,8 @@ class Post:
 
     ``body_line`` is the 1-based line of the file on which ``body`` starts, so that
     later stages can name source lines. ``metadata`` is JSON-safe. ``title`` is the
-    front matter's title as the author wrote it, or ``None``.
+    front matter's title as the author wrote it, or ``None``. ``front_matter`` names its
+    format (``yaml``, ``toml``, ``json``) or is ``None`` when the post has none.
     """
 
     source: Source
@@ -47,6 +48,7 @@ class Post:
     metadata: Mapping[str, JSONValue]
     front_matter: str | None = None
     title: str | None = None
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,454 @@
+"""Front matter: find it, split it from the body, parse it into JSON-safe metadata.
+
+Built on python-frontmatter's handler API (``detect`` / ``split`` / ``load``), with
+handlers of our own: python-frontmatter 1.3's defaults read TOML only through the
+unmaintained ``toml`` package, know neither Hexo's ``;;;`` JSON nor Hexo's front matter
+without an opening ``---``, and its ``parse()`` strips the text, which loses the body's
+line numbers and turns a leading indented code block into a paragraph. Our handlers
+never strip: the body they split off is always an exact suffix of the text, so its first
+line number is known.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import yaml
+from frontmatter.default_handlers import BaseHandler
+
+from .models import JSONValue
+
+try:  # libyaml is much faster when PyYAML was built with it
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+__all__ = [
+    "HANDLERS",
+    "FrontMatter",
+    "FrontMatterHandler",
+    "FrontMatterSyntaxError",
+    "json_safe",
+    "split_front_matter",
+]
+
+#: How many values metadata may hold once YAML aliases are expanded: a guard against
+#: "billion laughs" documents, which are small on disk and enormous in memory.
+MAX_METADATA_VALUES = 100_000
+
+_BLANK_LINES = r"(?:[ \t]*\n)*"
+
+
+class FrontMatterSyntaxError(Exception):
+    """Front matter that is clearly meant as such but does not parse.
+
+    ``line`` is 1-based within the text given to :func:`split_front_matter`.
+    """
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class NotFrontMatter(Exception):
+    """A block that looked like front matter turns out to be body text."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """The result of :func:`split_front_matter`.
+
+    ``body`` is an exact suffix of the text; ``body_line`` the 1-based line it starts on.
+    ``kind`` names the handler that matched (``None`` when there was no front matter).
+    ``title`` is the ``title`` value as the author wrote it, or ``None``. ``warning`` is
+    a (line, message) pair for a block that looked like front matter and was read as body.
+    """
+
+    metadata: Mapping[str, JSONValue]
+    body: str
+    body_line: int
+    kind: str | None
+    title: str | None
+    warning: tuple[int, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    raw: str  # the front matter text between the delimiters
+    first_line: int  # 1-based line of ``raw``'s first line within the whole text
+    closer: str = ""  # the closing delimiter line, stripped
+
+
+class FrontMatterHandler(BaseHandler):
+    """A python-frontmatter handler that also reports where its block starts.
+
+    ``detect`` says whether the text opens with this kind of front matter; ``split``
+    returns ``(front matter, body)`` with the body an exact suffix of the text and
+    raises ``ValueError`` when the block is never closed; ``load`` parses the block.
+    """
+
+    kind: ClassVar[str]
+    #: Whether an opening delimiter without a closing one is an error (True) or body.
+    unclosed_is_error: ClassVar[bool] = False
+    OPEN: ClassVar[re.Pattern[str]]
+    CLOSE: ClassVar[re.Pattern[str]]
+
+    def detect(self, text: str) -> bool:
+        return self.OPEN.match(text) is not None
+
+    def split(self, text: str) -> tuple[str, str]:
+        block, body = self.locate(text)
+        return block.raw, body
+
+    def locate(self, text: str) -> tuple[_Block, str]:
+        """Like ``split``, but also gives the line the block starts on."""
+        opened = self.OPEN.match(text)
+        if opened is None:
+            raise ValueError("no opening delimiter")
+        closed = self.CLOSE.search(text, opened.end())
+        if closed is None:
+            raise ValueError("no closing delimiter")
+        raw = text[opened.end() : closed.start()]
+        first_line = text.count("\n", 0, opened.end()) + 1
+        block = _Block(raw, first_line, closed.group(0).strip())
+        return block, text[_line_end(text, closed.end()) :]
+
+    def parse(self, block: _Block) -> tuple[Any, str | None]:
+        """Parse a block: the data, and the title exactly as written (or ``None``)."""
+        data = self.load(block.raw)
+        return data, _raw_scalar_title(data, block.raw)
+
+    def load(self, fm: str) -> Any:
+        raise NotImplementedError
+
+
+class YAMLHandler(FrontMatterHandler):
+    """YAML between ``---`` lines, closed by ``---`` or ``...`` (Jekyll, Hexo, Hugo)."""
+
+    kind = "yaml"
+    FM_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
+    OPEN = re.compile(_BLANK_LINES + r"-{3,}[ \t]*\n")
+    CLOSE = re.compile(r"^(?:-{3,}|\.\.\.)[ \t]*$", re.MULTILINE)
+
+    def parse(self, block: _Block) -> tuple[Any, str | None]:
+        return _load_yaml(block.raw)
+
+    def load(self, fm: str) -> Any:
+        return _load_yaml(fm)[0]
+
+
+class TOMLHandler(FrontMatterHandler):
+    """TOML between ``+++`` lines (Hugo), read with the standard library's ``tomllib``."""
+
+    kind = "toml"
+    unclosed_is_error = True
+    FM_BOUNDARY = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
+    OPEN = re.compile(_BLANK_LINES + r"\+{3,}[ \t]*\n")
+    CLOSE = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
+
+    def load(self, fm: str) -> Any:
+        try:
+            return tomllib.loads(fm)
+        except tomllib.TOMLDecodeError as error:
+            raise FrontMatterSyntaxError(
+                _toml_error_line(error, fm), f"bad TOML: {error}"
+            ) from None
+
+
+class HexoJSONHandler(FrontMatterHandler):
+    """Hexo's JSON front matter: the members of an object, without braces, between ``;;;``."""
+
+    kind = "json"
+    unclosed_is_error = True
+    FM_BOUNDARY = re.compile(r"^;{3,}[ \t]*$", re.MULTILINE)
+    OPEN = re.compile(_BLANK_LINES + r";{3,}[ \t]*\n")
+    CLOSE = re.compile(r"^;{3,}[ \t]*$", re.MULTILINE)
+
+    def load(self, fm: str) -> Any:
+        return _load_braceless_json(fm)
+
+
+class JSONHandler(FrontMatterHandler):
+    """A JSON object at the very top of the post (Hugo), on one line or several."""
+
+    kind = "json"
+    unclosed_is_error = True
+    FM_BOUNDARY = re.compile(r"^(?:\{|\})$", re.MULTILINE)
+    # A brace that opens a Liquid/Hugo template tag (`{%`, `{{`) is body, not JSON.
+    OPEN = re.compile(_BLANK_LINES + r"(?=\{(?![{%]))")
+    CLOSE = re.compile(r"(?!)")
+
+    def locate(self, text: str) -> tuple[_Block, str]:
+        opened = self.OPEN.match(text)
+        if opened is None:
+            raise ValueError("no opening brace")
+        start = opened.end()
+        first_line = text.count("\n", 0, start) + 1
+        try:
+            _, end = json.JSONDecoder().raw_decode(text, start)
+        except json.JSONDecodeError as error:
+            if not re.match(r"\{\s*(?:\"|\}|$)", text[start : start + 200]):
+                raise NotFrontMatter from None  # a brace that starts prose, not an object
+            line = text.count("\n", start, error.pos) + 1
+            raise FrontMatterSyntaxError(line, f"bad JSON: {error.msg}") from None
+        rest = _line_end(text, end)
+        if text[end:rest].strip():
+            raise NotFrontMatter  # the object shares its last line with body text
+        return _Block(text[start:end], first_line), text[rest:]
+
+    def load(self, fm: str) -> Any:
+        try:
+            return json.loads(fm)
+        except json.JSONDecodeError as error:
+            raise FrontMatterSyntaxError(error.lineno, f"bad JSON: {error.msg}") from None
+
+
+class HeaderlessHandler(FrontMatterHandler):
+    """Hexo's front matter with no opening delimiter: leading ``key: value`` lines, then ``---``.
+
+    Hexo accepts any leading text that parses as a mapping; so do we, but we also require
+    the first line to look like a ``key:`` line, so that a post opening with a heading and
+    a sentence containing a colon is not mistaken for metadata. Anything that does not
+    parse to a mapping is body, never an error: the block was only a guess.
+    """
+
+    kind = "yaml"
+    FM_BOUNDARY = re.compile(r"^(?:-{3,}|;{3,})[ \t]*$", re.MULTILINE)
+    OPEN = re.compile(
+        _BLANK_LINES + r"(?=(?:[A-Za-z_][\w-]*|\"[^\"\n]+\")[ \t]*:(?:[ \t]|$))", re.M
+    )
+    CLOSE = re.compile(r"^(-{3,}|;{3,})[ \t]*$", re.MULTILINE)
+
+    def parse(self, block: _Block) -> tuple[Any, str | None]:
+        try:
+            if block.closer.startswith(";"):
+                data = _load_braceless_json(block.raw)
+                return data, _raw_scalar_title(data, block.raw)
+            return _load_yaml(block.raw)
+        except FrontMatterSyntaxError:
+            raise NotFrontMatter from None
+
+    def load(self, fm: str) -> Any:
+        return self.parse(_Block(fm, 1))[0]
+
+
+#: The handlers, in the order they are tried.
+HANDLERS: tuple[FrontMatterHandler, ...] = (
+    YAMLHandler(),
+    TOMLHandler(),
+    HexoJSONHandler(),
+    JSONHandler(),
+    HeaderlessHandler(),
+)
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split ``text`` (decoded, newlines normalised) into front matter and body.
+
+    Returns the metadata (JSON-safe), the body and the line it starts on. A block that
+    parses to something other than a mapping, an unclosed ``---`` and a headerless
+    block that does not parse are body. Raises :class:`FrontMatterSyntaxError` for front
+    matter that is clearly meant as such but malformed (bad YAML, TOML or JSON, an
+    impossible date, an unclosed ``+++``).
+    """
+    warning: tuple[int, str] | None = None
+    for handler in HANDLERS:
+        opened = handler.OPEN.match(text)
+        if opened is None:
+            continue
+        opener_line = text.count("\n", 0, opened.end())
+        try:
+            block, body = handler.locate(text)
+        except NotFrontMatter:
+            continue
+        except ValueError:
+            if handler.unclosed_is_error:
+                message = f"{handler.kind.upper()} front matter opened here is never closed"
+                raise FrontMatterSyntaxError(opener_line, message) from None
+            if handler is HANDLERS[0] and HeaderlessHandler.OPEN.match(text, opened.end()):
+                warning = (
+                    opener_line,
+                    "'---' opens what looks like front matter but is never closed; "
+                    "the post is read as having none",
+                )
+            continue
+        try:
+            data, title = handler.parse(block)
+        except NotFrontMatter:
+            continue
+        except FrontMatterSyntaxError as error:
+            line = block.first_line + error.line - 1
+            raise FrontMatterSyntaxError(line, error.message) from None
+        if not isinstance(data, dict) or (isinstance(handler, HeaderlessHandler) and not data):
+            continue  # a block that is not a mapping is body
+        try:
+            metadata = json_safe_mapping(data)
+        except _TooLarge:
+            message = "front matter expands to too many values"
+            raise FrontMatterSyntaxError(block.first_line, message) from None
+        body_line = text.count("\n", 0, len(text) - len(body)) + 1
+        kind = "json" if block.closer.startswith(";") else handler.kind
+        return FrontMatter(metadata, body, body_line, kind, title)
+    return FrontMatter({}, text, 1, None, None, warning)
+
+
+def _line_end(text: str, index: int) -> int:
+    """The index just past the newline that ends the line containing ``index``."""
+    newline = text.find("\n", index)
+    return len(text) if newline < 0 else newline + 1
+
+
+# --- YAML ----------------------------------------------------------------------------
+
+
+def _load_yaml(raw: str) -> tuple[Any, str | None]:
+    """Parse YAML safely; return the data and the title scalar exactly as written."""
+    loader = _SafeLoader(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, None
+        try:
+            data = loader.construct_document(node)
+        except ValueError as error:
+            # PyYAML raises a bare ValueError (no position) for impossible dates.
+            raise FrontMatterSyntaxError(*_locate_bad_timestamp(node, error)) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = error.problem or str(error)
+        raise FrontMatterSyntaxError(line, f"bad YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise FrontMatterSyntaxError(1, f"bad YAML: {error}") from None
+    finally:
+        loader.dispose()
+    return data, _yaml_title(node, data)
+
+
+def _yaml_title(node: yaml.Node, data: Any) -> str | None:
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+        return None
+    if data.get("title") is None:
+        return None
+    title: str | None = None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "title":
+            title = value.value if isinstance(value, yaml.ScalarNode) else None
+    return title
+
+
+def _locate_bad_timestamp(node: yaml.Node, error: ValueError) -> tuple[int, str]:
+    checker = yaml.SafeLoader("")
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if current.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    checker.construct_yaml_timestamp(current)
+                except ValueError as bad:
+                    return current.start_mark.line + 1, f"impossible date {current.value!r}: {bad}"
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                pending.extend((value, key))
+    return node.start_mark.line + 1, f"bad YAML value: {error}"
+
+
+# --- TOML and JSON -------------------------------------------------------------------
+
+
+def _toml_error_line(error: tomllib.TOMLDecodeError, raw: str) -> int:
+    found = re.search(r"at line (\d+)", str(error))
+    if found:
+        return int(found.group(1))
+    return raw.count("\n") + 1  # "at end of document"
+
+
+def _load_braceless_json(raw: str) -> Any:
+    text = raw if raw.lstrip().startswith("{") else "{" + raw + "}"
+    offset = 0 if text is raw else 1
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        line = text.count("\n", 0, max(0, error.pos - offset)) + 1
+        raise FrontMatterSyntaxError(line, f"bad JSON: {error.msg}") from None
+
+
+def _raw_scalar_title(data: Any, raw: str) -> str | None:
+    """The title as written, for TOML/JSON numbers and booleans (``title = 1.10``)."""
+    if not isinstance(data, dict):
+        return None
+    title = data.get("title")
+    if title is None or isinstance(title, str):
+        return title
+    if isinstance(title, bool | int | float):
+        written = re.search(r"""^[ \t]*"?title"?[ \t]*[=:][ \t]*([^,\s#}]+)""", raw, re.MULTILINE)
+        if written:
+            return written.group(1)
+    return None
+
+
+# --- JSON-safe metadata ----------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def json_safe(value: Any) -> JSONValue:
+    """Convert parsed front matter to values ``json.dumps`` writes as standard JSON.
+
+    Dates, times and datetimes become ISO 8601 strings; non-finite floats become strings;
+    sets become sorted lists; bytes become base64; mapping keys become strings.
+    """
+    return _json_safe(value, [MAX_METADATA_VALUES])
+
+
+def json_safe_mapping(data: Mapping[Any, Any]) -> dict[str, JSONValue]:
+    """:func:`json_safe` for a mapping, which stays a ``dict`` with string keys."""
+    converted = _json_safe(dict(data), [MAX_METADATA_VALUES])
+    assert isinstance(converted, dict)
+    return converted
+
+
+def _json_safe(value: Any, budget: list[int]) -> JSONValue:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {_key(k): _json_safe(v, budget) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        items = [_json_safe(v, budget) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, list | tuple):
+        return [_json_safe(v, budget) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool):
+        return json.dumps(key)
+    if isinstance(key, dt.date | dt.time):
+        return key.isoformat()
+    return str(key)

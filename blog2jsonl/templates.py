@@ -1,0 +1,155 @@
+"""Template-language syntax that Markdown parsers do not know: Liquid, Nunjucks, Hugo.
+
+Two parts, both used by :mod:`blog2jsonl.clean`:
+
+- :func:`template_code_plugin`, a markdown-it block rule that recognises code blocks
+  written as template tags (``{% codeblock %}``, ``{% highlight %}``, Hugo's
+  ``{{< highlight >}}`` and ``{{< code >}}``), so that the token walk treats them like
+  fences: a fence's content is never read as a template block and vice versa, because
+  the block parser meets them in document order;
+- :func:`strip_tags`, which removes the remaining tags from prose, keeping the text
+  between an opening and a closing tag, leaving inline code spans and
+  ``{% raw %}…{% endraw %}`` content as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+
+__all__ = ["TagStripper", "template_code_plugin"]
+
+TEMPLATE_CODE = "template_code"
+
+# Liquid/Nunjucks tags may use whitespace control (`{%-`, `-%}`).
+_LIQUID_OPEN = re.compile(r"\{%-?\s*(codeblock|code|highlight)\b[^\n]*?-?%\}")
+_HUGO_OPEN = re.compile(r"\{\{([<%])\s*(highlight|code)\b[^\n]*?[>%]\}\}")
+
+_LIQUID_TAG = r"\{%-?[^\n]*?-?%\}"
+# Hugo shortcodes may wrap their parameters over lines, never over a blank line.
+_HUGO_TAG = r"\{\{[<%](?:(?!\n[ \t]*\n).)*?[>%]\}\}"
+_RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+_CODE_SPAN = r"(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)"
+_HTML_NOISE = (
+    r"<!--.*?(?:-->|\Z)"
+    r"|<script\b.*?(?:</script\s*>|\Z)"
+    r"|<style\b.*?(?:</style\s*>|\Z)"
+)
+_TAGS = re.compile(rf"(?P<code>{_CODE_SPAN})|(?P<tag>{_LIQUID_TAG}|{_HUGO_TAG})", re.DOTALL)
+_TAGS_AND_HTML = re.compile(
+    rf"(?P<code>{_CODE_SPAN})|(?P<tag>{_LIQUID_TAG}|{_HUGO_TAG})|(?P<html>{_HTML_NOISE})",
+    re.DOTALL | re.IGNORECASE,
+)
+_HTML_ONLY = re.compile(_HTML_NOISE, re.DOTALL | re.IGNORECASE)
+
+
+def _closing_tag(opening: re.Match[str]) -> re.Pattern[str]:
+    if opening.re is _LIQUID_OPEN:
+        name = opening.group(1)
+        return re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}")
+    delimiter, name = opening.group(1), opening.group(2)
+    close = ">" if delimiter == "<" else "%"
+    return re.compile(r"\{\{" + re.escape(delimiter) + r"\s*/\s*" + name + r"\s*" + close + r"\}\}")
+
+
+def _template_code_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    if state.is_code_block(start_line):
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    line = state.src[begin : state.eMarks[start_line]]
+    if not line.startswith("{"):
+        return False
+    opening = _LIQUID_OPEN.match(line) or _HUGO_OPEN.match(line)
+    if opening is None:
+        return False
+    if silent:
+        return True
+    closing = _closing_tag(opening)
+    next_line, closed = start_line, False
+    search_from = begin + opening.end()
+    while next_line < end_line:
+        if next_line > start_line:
+            if state.sCount[next_line] < state.blkIndent and not state.isEmpty(next_line):
+                break  # the container (list item, blockquote) ended
+            search_from = state.bMarks[next_line] + state.tShift[next_line]
+        if closing.search(state.src, search_from, state.eMarks[next_line]):
+            closed = True
+            break
+        next_line += 1
+    last = next_line + 1 if closed else next_line
+    token = state.push(TEMPLATE_CODE, "", 0)
+    token.map = [start_line, last]
+    token.markup = opening.group(0)
+    token.meta = {"closed": closed}
+    token.block = True
+    state.line = last
+    return True
+
+
+def template_code_plugin(md: MarkdownIt) -> None:
+    """A markdown-it plugin: template-tag code blocks become ``template_code`` tokens.
+
+    An unclosed one runs to the end of its container, like an unclosed fence; its
+    token's ``meta["closed"]`` is then ``False``.
+    """
+    md.block.ruler.before(
+        "fence",
+        TEMPLATE_CODE,
+        _template_code_rule,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
+    )
+
+
+@dataclass
+class TagStripper:
+    """Removes template tags (and, unless ``keep_html``, HTML comments, scripts and styles).
+
+    It keeps state between calls, so a ``{% raw %}`` opened in one piece of prose and
+    closed in a later one protects everything in between.
+    """
+
+    keep_html: bool = False
+    in_raw: bool = False
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The ``(start, end)`` spans of ``text`` to remove, in order."""
+        removed: list[tuple[int, int]] = []
+        position = 0
+        pattern = _TAGS if self.keep_html else _TAGS_AND_HTML
+        while position < len(text):
+            if self.in_raw:
+                close = _RAW_CLOSE.search(text, position)
+                if close is None:
+                    return removed
+                removed.append(close.span())
+                position, self.in_raw = close.end(), False
+                continue
+            found = pattern.search(text, position)
+            if found is None:
+                break
+            position = found.end()
+            if found.lastgroup == "code":
+                continue
+            start, end = found.span()
+            if 0 < start and end < len(text) and text[start - 1] == text[end] == " ":
+                end += 1  # "a {% tag %} b" becomes "a b", not "a  b"
+                position = end
+            removed.append((start, end))
+            if found.lastgroup == "tag" and _RAW_OPEN.fullmatch(found.group()):
+                self.in_raw = True
+        return removed
+
+    def html_spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans of HTML comments, scripts and styles in raw HTML (an HTML block)."""
+        if self.keep_html:
+            return []
+        return [found.span() for found in _HTML_ONLY.finditer(text)]
+
+    @staticmethod
+    def strip(text: str) -> str:
+        """``text`` with every template tag removed (used for heading texts)."""
+        return _TAGS.sub(lambda m: m.group() if m.lastgroup == "code" else "", text)
