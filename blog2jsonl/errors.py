@@ -73,6 +73,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.severity}: {self.message}" if self.severity != "error" else (
-            f"{where}: {self.message}"
+        return (
+            f"{where}: {self.severity}: {self.message}"
+            if self.severity != "error"
+            else (f"{where}: {self.message}")
         )

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import TypeAlias
 
 from .errors import Diagnostic
 
 __all__ = ["Chunk", "Document", "Heading", "JSONValue", "Post", "Record", "Source"]
 
-JSONValue = Union[None, bool, int, float, str, list["JSONValue"], dict[str, "JSONValue"]]
+JSONValue: TypeAlias = (
+    bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
+)
 
 
 @dataclass(frozen=True, slots=True)

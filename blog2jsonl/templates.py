@@ -135,7 +135,7 @@ class TagStripper:
             if found.lastgroup == "code":
                 continue
             start, end = found.span()
-            if 0 < start and end < len(text) and text[start - 1] == text[end] == " ":
+            if start > 0 and end < len(text) and text[start - 1] == text[end] == " ":
                 end += 1  # "a {% tag %} b" becomes "a b", not "a  b"
                 position = end
             removed.append((start, end))
