@@ -15,9 +15,7 @@ from .errors import Diagnostic
 
 __all__ = ["Chunk", "Document", "Heading", "JSONValue", "Post", "Record", "Source"]
 
-JSONValue: TypeAlias = (
-    bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
-)
+JSONValue: TypeAlias = bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"] | None
 
 
 @dataclass(frozen=True, slots=True)
