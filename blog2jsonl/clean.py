@@ -2,10 +2,11 @@
 
 The body is parsed at the block level with markdown-it-py (CommonMark plus tables,
 strikethrough and footnotes; no linkify). The walk marks each source line as removed
-(fenced and indented code, template-tag code blocks), as raw HTML (from which comments,
-scripts and styles are cut) or as prose (from which template tags are cut). The cleaned
-text is then assembled from slices of the source lines: never re-rendered, so headings,
-emphasis, lists, tables, links and inline code survive byte for byte.
+(fenced and indented code, template-tag code blocks), as raw HTML (from which template
+tags, comments, scripts and styles are cut) or as prose (from which template tags and
+inline comments, scripts and styles are cut). The cleaned text is then assembled from
+slices of the source lines: never re-rendered, so headings, emphasis, lists, tables,
+links and inline code survive byte for byte.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ __all__ = ["clean", "markdown_parser"]
 
 class _Kind(Enum):
     PROSE = "prose"  # template tags (and inline HTML noise) are cut
-    HTML = "html"  # an HTML block: comments, scripts and styles are cut
+    HTML = "html"  # an HTML block: template tags, comments, scripts and styles are cut
     VERBATIM = "verbatim"  # code kept with --keep-code: nothing is cut
     REMOVED = "removed"
 
@@ -218,24 +219,28 @@ def _cut_lines(chunk: str, first: int, cuts: list[tuple[int, int]]) -> Iterator[
 
 
 def _join(out: list[_Line]) -> tuple[str, dict[int, int]]:
-    """Join lines; a run of blank lines next to a removal collapses to one blank line."""
+    """Join lines; a run of blank lines next to a removal collapses to one blank line.
+
+    A blockquote's empty line (``>``) counts as blank: a fence removed from a quote must
+    not leave two of them, nor one dangling at the quote's edge.
+    """
     kept: list[_Line] = []
     index = 0
     while index < len(out):
-        if out[index].text.strip():
+        if not _blank(out[index].text):
             kept.append(out[index])
             index += 1
             continue
         run_end = index
-        while run_end < len(out) and not out[run_end].text.strip():
+        while run_end < len(out) and _blank(out[run_end].text):
             run_end += 1
         run = out[index:run_end]
         if any(line.seam for line in run) or (run_end < len(out) and out[run_end].seam):
-            run = run[:1]
+            run = [next((line for line in run if not line.text.strip()), run[0])]
         if kept:  # blank lines before the first text are dropped
             kept.extend(run)
         index = run_end
-    while kept and not kept[-1].text.strip():
+    while kept and _blank(kept[-1].text):
         kept.pop()
     offsets: dict[int, int] = {}
     parts: list[str] = []
@@ -246,6 +251,10 @@ def _join(out: list[_Line]) -> tuple[str, dict[int, int]]:
         parts.append(line.text)
         position += len(line.text) + 1
     return "\n".join(parts).rstrip(), offsets
+
+
+def _blank(text: str) -> bool:
+    return not text.strip(" \t>")
 
 
 def _line_end(text: str, start: int) -> int:

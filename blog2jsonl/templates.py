@@ -7,7 +7,7 @@ Two parts, both used by :mod:`blog2jsonl.clean`:
   ``{{< highlight >}}`` and ``{{< code >}}``), so that the token walk treats them like
   fences: a fence's content is never read as a template block and vice versa, because
   the block parser meets them in document order;
-- :func:`strip_tags`, which removes the remaining tags from prose, keeping the text
+- :class:`TagStripper`, which removes the remaining tags from prose, keeping the text
   between an opening and a closing tag, leaving inline code spans and
   ``{% raw %}…{% endraw %}`` content as written.
 """
@@ -44,7 +44,6 @@ _TAGS_AND_HTML = re.compile(
     rf"(?P<code>{_CODE_SPAN})|(?P<tag>{_LIQUID_TAG}|{_HUGO_TAG})|(?P<html>{_HTML_NOISE})",
     re.DOTALL | re.IGNORECASE,
 )
-_HTML_ONLY = re.compile(_HTML_NOISE, re.DOTALL | re.IGNORECASE)
 
 
 def _closing_tag(opening: re.Match[str]) -> re.Pattern[str]:
@@ -116,7 +115,12 @@ class TagStripper:
     in_raw: bool = False
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """The ``(start, end)`` spans of ``text`` to remove, in order."""
+        """The ``(start, end)`` spans of ``text`` to remove, in order.
+
+        A cut takes the spaces that only separated the tag from its neighbours with it:
+        ``"a {% tag %} b"`` becomes ``"a b"``, and a tag at the start or end of a line
+        leaves no space there.
+        """
         removed: list[tuple[int, int]] = []
         position = 0
         pattern = _TAGS if self.keep_html else _TAGS_AND_HTML
@@ -125,8 +129,7 @@ class TagStripper:
                 close = _RAW_CLOSE.search(text, position)
                 if close is None:
                     return removed
-                removed.append(close.span())
-                position, self.in_raw = close.end(), False
+                position, self.in_raw = _add_cut(removed, text, *close.span()), False
                 continue
             found = pattern.search(text, position)
             if found is None:
@@ -134,22 +137,45 @@ class TagStripper:
             position = found.end()
             if found.lastgroup == "code":
                 continue
-            start, end = found.span()
-            if start > 0 and end < len(text) and text[start - 1] == text[end] == " ":
-                end += 1  # "a {% tag %} b" becomes "a b", not "a  b"
-                position = end
-            removed.append((start, end))
+            position = _add_cut(removed, text, *found.span())
             if found.lastgroup == "tag" and _RAW_OPEN.fullmatch(found.group()):
                 self.in_raw = True
         return removed
 
     def html_spans(self, text: str) -> list[tuple[int, int]]:
-        """The spans of HTML comments, scripts and styles in raw HTML (an HTML block)."""
-        if self.keep_html:
-            return []
-        return [found.span() for found in _HTML_ONLY.finditer(text)]
+        """The spans to remove from raw HTML (an HTML block): the same as :meth:`spans`.
+
+        Template engines expand their tags before Markdown sees the HTML, so a tag
+        inside an HTML block (an ``{% asset_img %}`` in a ``<div>``) is a tag too.
+        """
+        return self.spans(text)
 
     @staticmethod
     def strip(text: str) -> str:
         """``text`` with every template tag removed (used for heading texts)."""
         return _TAGS.sub(lambda m: m.group() if m.lastgroup == "code" else "", text)
+
+
+def _add_cut(removed: list[tuple[int, int]], text: str, start: int, end: int) -> int:
+    """Append the cut ``text[start:end]`` to ``removed``, widened over separating spaces.
+
+    A cut with only spaces between it and the previous one is merged with it, so that
+    two tags in a row are judged as one. Returns where the search goes on.
+    """
+    if removed and not text[removed[-1][1] : start].strip(" \t"):
+        start = removed.pop()[0]
+    floor = removed[-1][1] if removed else 0
+    before, after = start, end
+    while before > floor and text[before - 1] in " \t":
+        before -= 1
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    starts_line = before == 0 or text[before - 1] == "\n"
+    ends_line = after == len(text) or text[after] == "\n"
+    multiline = "\n" in text[start:end]
+    # Spaces at the end of a line go; so do the spaces after a cut that starts a line or
+    # already has a space before it (which stays, as the one separator).
+    left = before if (ends_line or multiline) and not starts_line else start
+    right = after if starts_line or multiline or before < start else end
+    removed.append((left, right))
+    return right

@@ -171,7 +171,7 @@ def test_quiet_prints_only_errors(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, [str(tmp_path), "-q"])
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()  # no warning, no summary
-    assert line.startswith(f"{tmp_path / 'b.md'}:3: bad YAML")
+    assert line.startswith(f"{tmp_path / 'b.md'}:2: bad YAML")
 
 
 def test_unclosed_fence_warns_with_line(runner: CliRunner, tmp_path: Path) -> None:
