@@ -26,6 +26,8 @@ from .templates import TEMPLATE_CODE, TagStripper, template_code_plugin
 
 __all__ = ["clean", "markdown_parser"]
 
+_PRE = re.compile(r"[ \t]*<pre[\s>]", re.IGNORECASE)
+
 
 class _Kind(Enum):
     PROSE = "prose"  # template tags (and inline HTML noise) are cut
@@ -82,6 +84,9 @@ def clean(post: Post, *, keep_code: bool = False, keep_html: bool = False) -> Do
                 _mark(kinds, start, end, _Kind.REMOVED)
             if not token.meta["closed"]:
                 warnings.append(_unclosed(post, start, end, f"template block {token.markup}"))
+        elif token.type == "html_block" and _PRE.match(token.content):
+            # A <pre> block is preformatted code written in HTML.
+            _mark(kinds, start, end, _Kind.VERBATIM if keep_code else _Kind.REMOVED)
         elif token.type == "html_block":
             _mark(kinds, start, end, _Kind.HTML)
         elif token.type == "heading_open" and token.level == 0:

@@ -651,3 +651,10 @@ def test_golden(case: Path) -> None:
     document = clean(load_post(case))
     assert document.text == expected.removesuffix("\n")
     assert document.warnings == ()
+
+
+def test_html_pre_block_is_code(tmp_path: Path) -> None:
+    source = "Before.\n\n<pre><code>```js\nconst hi = 'bob'\n```</code></pre>\n\nAfter.\n"
+    assert text_of(tmp_path, source) == "Before.\n\nAfter."
+    kept = text_of(tmp_path, source, keep_code=True)
+    assert "const hi = 'bob'" in kept and kept.endswith("After.")
