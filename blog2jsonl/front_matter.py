@@ -43,8 +43,13 @@ __all__ = [
 #: How many values metadata may hold once YAML aliases are expanded: a guard against
 #: "billion laughs" documents, which are small on disk and enormous in memory.
 MAX_METADATA_VALUES = 100_000
+#: How deeply YAML front matter may nest. libyaml's composer recurses in C, so a few
+#: hundred kilobytes of ``[[[[...`` would crash the interpreter rather than raise.
+MAX_YAML_NESTING = 100
 
 _BLANK_LINES = r"(?:[ \t]*\n)*"
+
+_TOO_DEEP = "front matter is nested too deeply (or contains itself)"
 
 
 class FrontMatterSyntaxError(Exception):
@@ -125,7 +130,7 @@ class FrontMatterHandler(BaseHandler):
     def parse(self, block: _Block) -> tuple[Any, str | None]:
         """Parse a block: the data, and the title exactly as written (or ``None``)."""
         data = self.load(block.raw)
-        return data, _raw_scalar_title(data, block.raw)
+        return data, _title(data)
 
     def load(self, fm: str) -> Any:
         raise NotImplementedError
@@ -155,6 +160,10 @@ class TOMLHandler(FrontMatterHandler):
     OPEN = re.compile(_BLANK_LINES + r"\+{3,}[ \t]*\n")
     CLOSE = re.compile(r"^\+{3,}[ \t]*$", re.MULTILINE)
 
+    def parse(self, block: _Block) -> tuple[Any, str | None]:
+        data = self.load(block.raw)
+        return data, _toml_title(data, block.raw)
+
     def load(self, fm: str) -> Any:
         try:
             return tomllib.loads(fm)
@@ -172,6 +181,10 @@ class HexoJSONHandler(FrontMatterHandler):
     FM_BOUNDARY = re.compile(r"^;{3,}[ \t]*$", re.MULTILINE)
     OPEN = re.compile(_BLANK_LINES + r";{3,}[ \t]*\n")
     CLOSE = re.compile(r"^;{3,}[ \t]*$", re.MULTILINE)
+
+    def parse(self, block: _Block) -> tuple[Any, str | None]:
+        data = self.load(block.raw)
+        return data, _json_title(data, _braced(block.raw))
 
     def load(self, fm: str) -> Any:
         return _load_braceless_json(fm)
@@ -198,12 +211,18 @@ class JSONHandler(FrontMatterHandler):
         except json.JSONDecodeError as error:
             if not re.match(r"\{\s*(?:\"|\}|$)", text[start : start + 200]):
                 raise NotFrontMatter from None  # a brace that starts prose, not an object
-            line = text.count("\n", start, error.pos) + 1
+            line = text.count("\n", 0, error.pos) + 1  # not block-relative: raised as is
             raise FrontMatterSyntaxError(line, f"bad JSON: {error.msg}") from None
+        except RecursionError:
+            raise FrontMatterSyntaxError(first_line, _TOO_DEEP) from None
         rest = _line_end(text, end)
         if text[end:rest].strip():
             raise NotFrontMatter  # the object shares its last line with body text
         return _Block(text[start:end], first_line), text[rest:]
+
+    def parse(self, block: _Block) -> tuple[Any, str | None]:
+        data = self.load(block.raw)
+        return data, _json_title(data, block.raw)
 
     def load(self, fm: str) -> Any:
         try:
@@ -232,7 +251,7 @@ class HeaderlessHandler(FrontMatterHandler):
         try:
             if block.closer.startswith(";"):
                 data = _load_braceless_json(block.raw)
-                return data, _raw_scalar_title(data, block.raw)
+                return data, _json_title(data, _braced(block.raw))
             return _load_yaml(block.raw)
         except FrontMatterSyntaxError:
             raise NotFrontMatter from None
@@ -288,6 +307,8 @@ def split_front_matter(text: str) -> FrontMatter:
         except FrontMatterSyntaxError as error:
             line = block.first_line + error.line - 1
             raise FrontMatterSyntaxError(line, error.message) from None
+        except RecursionError:  # the YAML, TOML and JSON parsers all recurse per level
+            raise FrontMatterSyntaxError(block.first_line, _TOO_DEEP) from None
         if not isinstance(data, dict) or (isinstance(handler, HeaderlessHandler) and not data):
             continue  # a block that is not a mapping is body
         try:
@@ -295,6 +316,8 @@ def split_front_matter(text: str) -> FrontMatter:
         except _TooLarge:
             message = "front matter expands to too many values"
             raise FrontMatterSyntaxError(block.first_line, message) from None
+        except RecursionError:  # also a YAML alias inside its own anchor: `a: &a [*a]`
+            raise FrontMatterSyntaxError(block.first_line, _TOO_DEEP) from None
         body_line = text.count("\n", 0, len(text) - len(body)) + 1
         kind = "json" if block.closer.startswith(";") else handler.kind
         return FrontMatter(metadata, body, body_line, kind, title)
@@ -310,28 +333,86 @@ def _line_end(text: str, index: int) -> int:
 # --- YAML ----------------------------------------------------------------------------
 
 
+# PyYAML follows YAML 1.1, which also breaks lines at U+0085, U+2028 and U+2029; in a
+# post they are text (as in YAML 1.2, which Hexo's js-yaml follows). The parser is given
+# stand-ins, which are put back into the scalars before they are constructed.
+_BREAKS = "\x85\u2028\u2029"
+_STAND_INS = "\ufdd0\ufdd1\ufdd2"  # Unicode noncharacters: not found in posts
+_HIDE_BREAKS = str.maketrans(_BREAKS, _STAND_INS)
+_SHOW_BREAKS = str.maketrans(_STAND_INS, _BREAKS)
+
+
 def _load_yaml(raw: str) -> tuple[Any, str | None]:
     """Parse YAML safely; return the data and the title scalar exactly as written."""
-    loader = _SafeLoader(raw)
+    hide = any(c in raw for c in _BREAKS) and not any(c in raw for c in _STAND_INS)
+    text = raw.translate(_HIDE_BREAKS) if hide else raw
+    loader = _SafeLoader(text)
     try:
+        _check_nesting(text)
         node = loader.get_single_node()
         if node is None:
             return {}, None
+        if hide:
+            _show_breaks(node)
         try:
             data = loader.construct_document(node)
-        except ValueError as error:
-            # PyYAML raises a bare ValueError (no position) for impossible dates.
-            raise FrontMatterSyntaxError(*_locate_bad_timestamp(node, error)) from None
+        except (ValueError, KeyError, IndexError, AttributeError) as error:
+            # PyYAML's scalar constructors raise these bare, with no position, for an
+            # impossible date or an explicitly tagged value that is not of its type
+            # (`!!bool maybe`, `!!timestamp soon`).
+            raise FrontMatterSyntaxError(*_locate_bad_scalar(node, raw, error)) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = _yaml_error_line(error, raw)
         problem = error.problem or str(error)
         raise FrontMatterSyntaxError(line, f"bad YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:
+        line = _line_at(raw, error.position)
+        message = f"bad YAML: unacceptable character #x{error.character:04x}: {error.reason}"
+        raise FrontMatterSyntaxError(line, message) from None
     except yaml.YAMLError as error:
         raise FrontMatterSyntaxError(1, f"bad YAML: {error}") from None
     finally:
         loader.dispose()
     return data, _yaml_title(node, data)
+
+
+def _check_nesting(text: str) -> None:
+    """Raise when the YAML nests deeper than :data:`MAX_YAML_NESTING`.
+
+    Reads parser events only (libyaml's parser does not recurse) and stops at the
+    first collection too deep, so refusing a huge document is quick.
+    """
+    events = _SafeLoader(text)
+    try:
+        depth = 0
+        while events.check_event():
+            event = events.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_NESTING:
+                    line = _line_at(text, event.start_mark.index) if event.start_mark else 1
+                    raise FrontMatterSyntaxError(line, _TOO_DEEP)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        events.dispose()
+
+
+def _show_breaks(root: yaml.Node) -> None:
+    seen: set[int] = set()  # an alias shares its anchor's node: visit each node once
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            node.value = node.value.translate(_SHOW_BREAKS)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                pending.extend((key, value))
 
 
 def _yaml_title(node: yaml.Node, data: Any) -> str | None:
@@ -346,23 +427,46 @@ def _yaml_title(node: yaml.Node, data: Any) -> str | None:
     return title
 
 
-def _locate_bad_timestamp(node: yaml.Node, error: ValueError) -> tuple[int, str]:
+def _line_at(raw: str, index: int) -> int:
+    # From the character index, not PyYAML's line count: PyYAML also breaks lines at
+    # U+0085, U+2028 and U+2029, which are text in a post.
+    return raw.count("\n", 0, index) + 1
+
+
+def _yaml_error_line(error: yaml.MarkedYAMLError, raw: str) -> int:
+    """The line of ``raw`` to blame: where the problem is, unless that is the block's end.
+
+    An unclosed bracket or quote is found only at the end of the stream, which is the
+    closing delimiter's line; the context mark (where the bracket opened) or else the
+    block's last line is where the author has to look.
+    """
+    end = len(raw.rstrip())
+    for mark in (error.problem_mark, error.context_mark):
+        if mark is not None and mark.index < end:
+            return _line_at(raw, mark.index)
+    return _line_at(raw, end)
+
+
+def _locate_bad_scalar(node: yaml.Node, raw: str, error: Exception) -> tuple[int, str]:
     checker = yaml.SafeLoader("")
     pending = [node]
     while pending:
         current = pending.pop()
         if isinstance(current, yaml.ScalarNode):
-            if current.tag == "tag:yaml.org,2002:timestamp":
-                try:
-                    checker.construct_yaml_timestamp(current)
-                except ValueError as bad:
-                    return current.start_mark.line + 1, f"impossible date {current.value!r}: {bad}"
+            try:
+                checker.construct_object(current)
+            except (ValueError, KeyError, IndexError, AttributeError) as bad:
+                line = _line_at(raw, current.start_mark.index)
+                if current.tag == "tag:yaml.org,2002:timestamp" and isinstance(bad, ValueError):
+                    return line, f"impossible date {current.value!r}: {bad}"
+                kind = current.tag.rsplit(":", 1)[-1]
+                return line, f"bad YAML value: {current.value!r} is not a valid {kind}"
         elif isinstance(current, yaml.SequenceNode):
             pending.extend(reversed(current.value))
         elif isinstance(current, yaml.MappingNode):
             for key, value in reversed(current.value):
                 pending.extend((value, key))
-    return node.start_mark.line + 1, f"bad YAML value: {error}"
+    return _line_at(raw, node.start_mark.index), f"bad YAML value: {error}"
 
 
 # --- TOML and JSON -------------------------------------------------------------------
@@ -375,8 +479,13 @@ def _toml_error_line(error: tomllib.TOMLDecodeError, raw: str) -> int:
     return raw.count("\n") + 1  # "at end of document"
 
 
+def _braced(raw: str) -> str:
+    """Hexo's ``;;;`` front matter as a JSON object (its braces are optional)."""
+    return raw if raw.lstrip().startswith("{") else "{" + raw + "}"
+
+
 def _load_braceless_json(raw: str) -> Any:
-    text = raw if raw.lstrip().startswith("{") else "{" + raw + "}"
+    text = _braced(raw)
     offset = 0 if text is raw else 1
     try:
         return json.loads(text)
@@ -385,18 +494,39 @@ def _load_braceless_json(raw: str) -> Any:
         raise FrontMatterSyntaxError(line, f"bad JSON: {error.msg}") from None
 
 
-def _raw_scalar_title(data: Any, raw: str) -> str | None:
-    """The title as written, for TOML/JSON numbers and booleans (``title = 1.10``)."""
-    if not isinstance(data, dict):
-        return None
-    title = data.get("title")
+def _title(data: Any) -> str | None:
+    """The title as a string (``None`` when absent or not a scalar)."""
+    title = data.get("title") if isinstance(data, dict) else None
     if title is None or isinstance(title, str):
         return title
-    if isinstance(title, bool | int | float):
-        written = re.search(r"""^[ \t]*"?title"?[ \t]*[=:][ \t]*([^,\s#}]+)""", raw, re.MULTILINE)
-        if written:
-            return written.group(1)
-    return None
+    if isinstance(title, list | dict):
+        return None
+    if isinstance(title, bool):
+        return "true" if title else "false"
+    return str(json_safe(title))
+
+
+def _toml_title(data: Any, raw: str) -> str | None:
+    """The title as written, for TOML numbers and dates (``title = 1.10``)."""
+    title = _title(data)
+    if title is None or isinstance(data["title"], str | bool):
+        return title
+    # Top-level keys come before any table, so the first `title =` line is this one.
+    written = re.search(
+        r"""^[ \t]*(?:title|"title"|'title')[ \t]*=[ \t]*([^#\n]*?)[ \t]*(?:#.*)?$""",
+        raw,
+        re.MULTILINE,
+    )
+    return written.group(1) if written and written.group(1) else title
+
+
+def _json_title(data: Any, text: str) -> str | None:
+    """The title as written, for JSON numbers (``"title": 1.10``)."""
+    title = _title(data)
+    if title is None or isinstance(data["title"], str | bool):
+        return title
+    written = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+    return str(written["title"])
 
 
 # --- JSON-safe metadata ----------------------------------------------------------------

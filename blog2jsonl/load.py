@@ -64,14 +64,14 @@ def decode(data: bytes, display: str) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         before = data[: error.start].decode(encoding, errors="replace")
-        line = before.count("\n") + 1
+        line = normalize_newlines(before).count("\n") + 1
         bad = data[error.start : error.start + 1].hex().upper()
         label = "UTF-8" if encoding == "utf-8" else encoding.upper()
         message = f"not valid {label} (byte 0x{bad} at offset {error.start}); re-save it as UTF-8"
         raise DecodeError(display, line, message) from None
     nul = text.find("\0")
     if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
+        line = normalize_newlines(text[:nul]).count("\n") + 1
         raise DecodeError(display, line, "contains NUL characters: not a text file")
     return text
 

@@ -28,7 +28,7 @@ SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "sample_posts"
 # Each text aims at a different part of the split patterns; "all" runs them together.
 TEXTS = {
     "english": "It's a blog post, isn't it? We'LL see: 12345 words, 3.14159, I'd say 2024-03-01.",
-    "chinese": "中文博客的标题和正文，标点。我们在周末把旧博客从 Hexo 迁移到了 Hugo！",  # noqa: RUF001
+    "chinese": "中文博客的标题和正文，标点。我们在周末把旧博客从 Hexo 迁移到了 Hugo！",
     "japanese": "今日は東京でラーメンを食べました。カタカナ、ひらがな、漢字が混ざった文章です。",
     "emoji": "Coding 👩‍💻 at night 🌙, pride 🏳️‍🌈, family 👨‍👩‍👧‍👦, thumbs 👍🏽, flag 🇯🇵 ❤️",
     "combining": (
