@@ -44,9 +44,12 @@ def _compile(pattern: str) -> _Pattern:
 
 
 # How far back is_grapheme_boundary looks for a position it knows to be a boundary. Real
-# text has one every few characters; only runs of combining marks or regional indicators
-# longer than this fall back to an approximation.
+# text has one every few characters; only longer runs of combining marks, regional
+# indicators or conjoining jamo restart at a guess (see is_grapheme_boundary).
 _SCAN = 512
+
+# How many CJK candidates best_cut checks one by one before segmenting its whole window.
+_LAZY_CHECKS = 4
 
 # One extended grapheme cluster.
 _CLUSTER = _compile(r"\X")
@@ -54,11 +57,14 @@ _CLUSTER = _compile(r"\X")
 # A position is a cluster boundary when the character before it can end a cluster on its
 # own (GCB Other, Control or LF: no UAX #29 rule joins it to what follows unless that
 # follower is Extend, ZWJ or SpacingMark) and the character after it is none of those.
-# Prepend, CR, regional indicators, Hangul jamo and syllables, ZWJ and Indic linkers are
-# not GCB Other, so the rules that look further back (GB9c, GB11, GB12/13) cannot apply.
+# Prepend, CR, regional indicators, Hangul jamo and syllables and ZWJ are not GCB Other,
+# so the rules that look further back (GB11, GB12/13) cannot apply. Characters with an
+# Indic conjunct break property are left out too: regex joins an InCB Linker such as
+# U+1CF5, although it is GCB Other, to a following consonant (GB9c).
 # Searched right to left, it finds the nearest such position at or before an index.
 _RESTART = _compile(
-    r"(?r)[\p{GCB=Other}\p{GCB=Control}\n](?=[^\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}])"
+    r"(?r)(?=\p{InCB=None})[\p{GCB=Other}\p{GCB=Control}\n]"
+    r"(?=[^\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}])"
 )
 
 # Scripts written without spaces between words, where a cut between any two clusters is
@@ -92,9 +98,9 @@ _CLOSERS = "\"')\\]\u201d\u2019\u300d\u300f\uff09"  # " ' ) ] ” ’ 」 』 �
 # ASCII sentence ends need a space after them ("3.14", "e.g.x" are no sentence ends); CJK
 # and the ellipsis are followed directly by the next sentence.
 _SENTENCE_END = re.compile(
-    rf"[.!?][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f\uff1b\u2026]+[{_CLOSERS}]*"  # 。！？；…  # noqa: RUF003
+    rf"[.!?][{_CLOSERS}]*(?=\s)|[\u3002\uff01\uff1f\uff1b\u2026]+[{_CLOSERS}]*"  # 。！？；…
 )
-_CLAUSE_END = re.compile(r"[,;](?=\s)|[\uff0c\u3001\uff1a]")  # ， 、 ：  # noqa: RUF003
+_CLAUSE_END = re.compile(r"[,;](?=\s)|[\uff0c\u3001\uff1a]")  # ， 、 ：
 # A word followed by a space that may be broken: not a newline (a line end ranks higher)
 # and not a no-break space, which writers put where they want no break (French "mot ;").
 _WORD_END = re.compile(r"\S(?=[^\S\n\u00a0\u2007\u202f])")
@@ -106,9 +112,11 @@ def is_grapheme_boundary(text: str, index: int) -> bool:
     True at 0 and ``len(text)``. Elsewhere the answer is the one the ``regex`` module's
     ``\\X`` gives when it segments the whole text, but only a few characters before
     ``index`` are looked at: segmentation restarts from the nearest position at most 512
-    characters back that is certainly a boundary. In text with no such position (a run of
-    more than 512 combining marks or regional indicators) it restarts 512 characters back,
-    which can misjudge regional-indicator pairs or place a boundary inside the run.
+    characters back that is certainly a boundary. Text with no such position (more than
+    512 combining marks, regional indicators or conjoining jamo in a row) restarts 512
+    characters back instead. For those runs the answer is still exact, because ``regex``
+    counts regional indicators before its start position and the other runs resynchronise
+    within one cluster, but that rests on the run, not on a guarantee.
 
     Raises IndexError when ``index`` is outside ``0..len(text)``.
     """
@@ -214,7 +222,7 @@ def best_cut(text: str, start: int, limit: int) -> int:
 
     Runs in time proportional to ``limit - start``. Raises ValueError unless
     ``0 <= start < limit <= len(text)``.
-    """  # noqa: RUF002
+    """
     if not 0 <= start < limit <= len(text):
         raise ValueError(f"need 0 <= start < limit <= len(text), got {start}, {limit}, {len(text)}")
     if limit == len(text):
@@ -229,10 +237,7 @@ def best_cut(text: str, start: int, limit: int) -> int:
             return cut
         if fallback is None:
             fallback = cut
-    if fallback is not None:
-        return fallback
-    boundaries = _boundaries(text, start, limit)
-    return boundaries[-1] if boundaries else limit
+    return fallback if fallback is not None else _last_boundary(text, start, limit)
 
 
 # Each finder returns the last candidate of its kind in (start, limit], or None. They may
@@ -270,15 +275,29 @@ def _last_valid_end(pattern: re.Pattern[str]) -> Callable[[str, int, int], int |
 
 
 def _cjk_boundary(text: str, start: int, limit: int) -> int | None:
-    if _CJK.search(text, start, limit + 1) is None:
-        return None
-    boundaries = set(_boundaries(text, start, limit))
-    for match in _CJK_REVERSED.finditer(text, start, limit + 1):
+    boundaries: set[int] | None = None
+    for count, match in enumerate(_CJK_REVERSED.finditer(text, start, limit + 1)):
+        if count == _LAZY_CHECKS:
+            # Many candidates failed (CJK followed by combining marks): segmenting the
+            # window once bounds the work, where checking each one could rescan _SCAN.
+            boundaries = set(_boundaries(text, start, limit))
         # Candidates come from the right: after this character, then before it.
         for cut in (match.end(), match.start()):
-            if cut in boundaries:
+            if start < cut <= limit and (
+                cut in boundaries if boundaries is not None else is_grapheme_boundary(text, cut)
+            ):
                 return cut
     return None
+
+
+def _last_boundary(text: str, start: int, limit: int) -> int:
+    safe = _safe_point(text, limit)
+    if safe is not None and safe > start:
+        later = _boundaries(text, safe, limit)
+        return later[-1] if later else safe
+    boundaries = _boundaries(text, start, limit)
+    # No boundary at all: one cluster is longer than the budget, which is a hard limit.
+    return boundaries[-1] if boundaries else limit
 
 
 _FINDERS: tuple[Callable[[str, int, int], int | None], ...] = (
@@ -291,10 +310,20 @@ _FINDERS: tuple[Callable[[str, int, int], int | None], ...] = (
 )
 
 
+def _safe_point(text: str, index: int) -> int | None:
+    """Return the nearest position at or before ``index`` that is surely a boundary."""
+    if index <= _SCAN:
+        # The start of the text is a boundary, so the search can be exact.
+        match = _RESTART.search(text, 0, index + 1)
+        return 0 if match is None else match.end()
+    match = _RESTART.search(text, index - _SCAN, index + 1)
+    return None if match is None else match.end()
+
+
 def _restart_point(text: str, index: int) -> int:
     """Return a position at or before ``index`` from which segmentation can start."""
-    match = _RESTART.search(text, max(0, index - _SCAN), index + 1)
-    return max(0, index - _SCAN) if match is None else match.end()
+    safe = _safe_point(text, index)
+    return index - _SCAN if safe is None else safe
 
 
 def _boundaries(text: str, low: int, high: int) -> list[int]:
