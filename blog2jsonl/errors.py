@@ -73,8 +73,6 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return (
-            f"{where}: {self.severity}: {self.message}"
-            if self.severity != "error"
-            else (f"{where}: {self.message}")
-        )
+        if self.severity == "error":  # the `path:line: what is wrong` form
+            return f"{where}: {self.message}"
+        return f"{where}: {self.severity}: {self.message}"

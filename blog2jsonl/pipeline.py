@@ -74,6 +74,9 @@ class Options:
         """The format stage's share of the options."""
         return FormatOptions(self.prompt_template, self.separator, self.stop, self.metadata)
 
+    def __post_init__(self) -> None:
+        self.format  # noqa: B018 - a bad prompt template fails here, before any work
+
     def make_chunker(self) -> Chunker:
         """Build the configured chunker from the registry."""
         return get_registry().create(self.chunker, self.chunker_options)
@@ -135,7 +138,6 @@ def iter_results(
     options = options or Options()
     report = report or _log_diagnostic
     chunker = options.make_chunker()
-    options.format  # noqa: B018 - validates the prompt template before any work
     for item in iter_sources(paths, options.extensions):
         if isinstance(item, Skipped):
             report(Diagnostic(item.display, None, item.message, "note"))
