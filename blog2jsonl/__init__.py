@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         PostError,
         ReadError,
     )
-    from .format import FormatOptions, completion_object, make_records
+    from .format import FormatOptions, FormatSpec, format_record, get_formats, make_records
     from .load import load_post
     from .models import Chunk, Document, Heading, Post, Record, Source
     from .pipeline import (
@@ -61,7 +61,7 @@ _EXPORTS = {
         "PostError",
         "ReadError",
     ),
-    "format": ("FormatOptions", "completion_object", "make_records"),
+    "format": ("FormatOptions", "FormatSpec", "format_record", "get_formats", "make_records"),
     "load": ("load_post",),
     "models": ("Chunk", "Document", "Heading", "Post", "Record", "Source"),
     "pipeline": (

@@ -11,18 +11,32 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .chunkers import Chunker, get_registry
 from .clean import clean
+from .dedupe import Deduplicator
 from .discover import DEFAULT_EXTENSIONS, Skipped, iter_sources
 from .errors import Diagnostic, OptionsError, PostError
-from .format import DEFAULT_PROMPT_TEMPLATE, FormatOptions, completion_object, make_records
+from .format import (
+    DEFAULT_PROMPT_TEMPLATE,
+    DEFAULT_TEXT_TEMPLATE,
+    FormatOptions,
+    format_record,
+    make_records,
+)
 from .load import load_post
 from .models import Chunk, JSONValue, Record, Source
+from .split import post_key, validation_threshold
 from .title import resolve_title
-from .write import dumps_record, open_output
+from .write import (
+    Outputs,
+    dataset_info_updates,
+    open_outputs,
+    output_plan,
+    write_dataset_info,
+)
 
 __all__ = [
     "Options",
@@ -54,8 +68,11 @@ class Options:
     """Everything that decides a run's output.
 
     ``chunker_options`` are passed to the chunker named ``chunker`` (see
-    ``blog2jsonl chunkers`` for each one's options). Raises :class:`OptionsError` on
-    unusable values.
+    ``blog2jsonl chunkers`` for each one's options). ``format``, ``prompt_template``,
+    ``separator``, ``stop``, ``system``, ``text_template`` and ``metadata`` shape the
+    records (see :class:`~blog2jsonl.format.FormatOptions`). ``dedupe`` drops records
+    whose text was already written. ``val_ratio`` sends that share of the posts (chosen
+    by ``seed``) to a validation set. Raises :class:`OptionsError` on unusable values.
     """
 
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
@@ -68,14 +85,32 @@ class Options:
     stop: str = ""
     metadata: bool = False
     strict: bool = False
+    format: str = "completion"
+    system: str | None = None
+    text_template: str = DEFAULT_TEXT_TEMPLATE
+    dedupe: bool = True
+    val_ratio: float = 0.0
+    seed: int = 0
 
     @property
-    def format(self) -> FormatOptions:
+    def format_options(self) -> FormatOptions:
         """The format stage's share of the options."""
-        return FormatOptions(self.prompt_template, self.separator, self.stop, self.metadata)
+        return FormatOptions(
+            format=self.format,
+            prompt_template=self.prompt_template,
+            separator=self.separator,
+            stop=self.stop,
+            system=self.system,
+            text_template=self.text_template,
+            metadata=self.metadata,
+        )
 
     def __post_init__(self) -> None:
-        self.format  # noqa: B018 - a bad prompt template fails here, before any work
+        if not 0 <= self.val_ratio < 1:
+            raise OptionsError(
+                f"the validation ratio must be at least 0 and below 1, not {self.val_ratio}"
+            )
+        self.format_options  # noqa: B018 - a bad format or template fails here, before any work
 
     def make_chunker(self) -> Chunker:
         """Build the configured chunker from the registry."""
@@ -100,6 +135,8 @@ class PostResult:
     error: PostError | None = None
     warnings: tuple[Diagnostic, ...] = ()
     read: bool = True
+    validation: bool = False
+    duplicates: int = 0
 
 
 def convert_post(source: Source, options: Options, chunker: Chunker) -> PostResult:
@@ -116,7 +153,7 @@ def convert_post(source: Source, options: Options, chunker: Chunker) -> PostResu
         )
     title = resolve_title(post, document)
     chunks = tuple(chunker.chunk(document))
-    records = tuple(make_records(post, title, chunks, options.chunker, options.format))
+    records = tuple(make_records(post, title, chunks, options.chunker, options.format_options))
     return PostResult(
         source, source.display, "converted", records, chunks, warnings=document.warnings
     )
@@ -130,14 +167,24 @@ def iter_results(
 ) -> Iterator[PostResult]:
     """Convert every post under ``paths``, yielding one :class:`PostResult` per input.
 
-    Diagnostics (skipped paths, warnings, failed posts) go to ``report`` as they happen
-    (default: the ``blog2jsonl`` logger). With ``options.strict`` the first failed post
-    raises its :class:`PostError` instead. Raises :class:`OptionsError` for bad options
-    before reading anything.
+    Diagnostics (skipped paths, warnings, failed posts, duplicates) go to ``report`` as
+    they happen (default: the ``blog2jsonl`` logger). With ``options.dedupe`` a record
+    whose text was already yielded is left out (counted in ``duplicates``), and a post
+    that repeats one earlier post entirely is ``skipped`` as a ``duplicate``. With
+    ``options.val_ratio`` each result says whether its post belongs to the validation
+    set. With ``options.strict`` the first failed post raises its :class:`PostError`
+    instead. Raises :class:`OptionsError` for bad options before reading anything.
     """
     options = options or Options()
     report = report or _log_diagnostic
     chunker = options.make_chunker()
+    paths = tuple(paths)  # read twice when splitting
+    threshold = None
+    if options.val_ratio:
+        sources = iter_sources(paths, options.extensions)
+        names = (item.name for item in sources if isinstance(item, Source))
+        threshold = validation_threshold(names, options.val_ratio, options.seed)
+    dedupe = Deduplicator() if options.dedupe else None
     for item in iter_sources(paths, options.extensions):
         if isinstance(item, Skipped):
             report(Diagnostic(item.display, None, item.message, "note"))
@@ -150,7 +197,35 @@ def iter_results(
             if options.strict:
                 raise result.error
             report(Diagnostic(result.error.path, result.error.line, result.error.message, "error"))
+        if result.records:
+            if threshold is not None:
+                result = replace(result, validation=post_key(item.name, options.seed) <= threshold)
+            if dedupe is not None:
+                result = _dedupe(result, dedupe, report)
         yield result
+
+
+def _dedupe(result: PostResult, dedupe: Deduplicator, report: Reporter) -> PostResult:
+    kept = dedupe.keep(result.display, [record.completion for record in result.records])
+    if not kept.dropped:
+        return result
+    if not kept.indices:
+        why = f"same text as {kept.copy_of}" if kept.copy_of else "every part repeats earlier posts"
+        report(Diagnostic(result.display, None, f"skipped: {why}", "note"))
+        return replace(
+            result,
+            status="skipped",
+            reason="duplicate",
+            records=(),
+            chunks=(),
+            duplicates=kept.dropped,
+        )
+    return replace(
+        result,
+        records=tuple(result.records[i] for i in kept.indices),
+        chunks=tuple(result.chunks[i] for i in kept.indices),
+        duplicates=kept.dropped,
+    )
 
 
 def _options(options: Options | None, kwargs: Mapping[str, Any]) -> Options:
@@ -173,13 +248,14 @@ def iter_records(
 
     Options come as an :class:`Options` or as its fields by keyword
     (``iter_records(["posts/"], chunker="tokens", chunker_options={"max_tokens": 256})``).
-    Bad posts are reported and skipped (see :func:`iter_results`).
+    Bad posts are reported and skipped (see :func:`iter_results`). With a validation
+    ratio, use :func:`iter_results`, whose results say which side each post is on.
     """
     options = _options(options, kwargs)
-    fmt = options.format
+    fmt = options.format_options
     for result in iter_results(paths, options, report=report):
         for record in result.records:
-            yield completion_object(record, fmt)
+            yield format_record(record, fmt)
 
 
 @dataclass
@@ -194,17 +270,26 @@ class Summary:
     characters: int = 0
     tokens: int = 0
     token_encoding: str = "o200k_base"
+    duplicates: int = 0
+    validation_posts: int = 0
+    validation_records: int = 0
+    split: bool = False
+    outputs: list[str] = field(default_factory=list)
 
     def add(self, result: PostResult) -> None:
         """Count one result."""
         self.read += result.read
         if result.status == "converted":
             self.converted += 1
+            if result.validation:
+                self.validation_posts += 1
+                self.validation_records += len(result.records)
         elif result.status == "failed":
             self.failed += 1
         else:
             self.skipped[result.reason or "unknown"] += 1
         self.records += len(result.records)
+        self.duplicates += result.duplicates
         for chunk in result.chunks:
             self.characters += len(chunk.text)
             self.tokens += chunk.tokens if chunk.tokens is not None else self._count(chunk.text)
@@ -223,12 +308,23 @@ class Summary:
         """The summary as lines of text."""
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.skipped.items()))
-        return [
+        lines = [
             f"posts read: {self.read}, converted: {self.converted}, "
             f"skipped: {skipped}{f' ({reasons})' if reasons else ''}, failed: {self.failed}",
             f"records: {self.records}, characters: {self.characters:,}, "
             f"tokens: {self.tokens:,} ({self.token_encoding})",
         ]
+        if self.duplicates:
+            lines.append(f"duplicate records dropped: {self.duplicates}")
+        if self.split:
+            train_posts = self.converted - self.validation_posts
+            train_records = self.records - self.validation_records
+            lines.append(
+                f"training: {train_posts} posts, {train_records} records -> {self.outputs[0]}; "
+                f"validation: {self.validation_posts} posts, {self.validation_records} records "
+                f"-> {self.outputs[1]}"
+            )
+        return lines
 
 
 def convert(
@@ -236,30 +332,63 @@ def convert(
     out: PathArg | None = None,
     options: Options | None = None,
     *,
+    validation_out: PathArg | None = None,
+    metadata_out: PathArg | None = None,
+    llama_factory: bool = False,
     report: Reporter | None = None,
     progress: Callable[[Summary], None] | None = None,
     **kwargs: Any,
 ) -> Summary:
     """Convert the posts under ``paths`` into JSONL at ``out`` (``None`` or ``-``: stdout).
 
-    A file is written to a temporary name and renamed when the run ends, so an
+    With ``options.val_ratio`` the training records go to ``<out>.train.jsonl`` and the
+    validation records to ``<out>.val.jsonl``, or to ``out`` and ``validation_out`` when
+    that is given. ``metadata_out`` receives each record's provenance as a sidecar JSONL,
+    line for line (``.train``/``.val`` sidecars when splitting). ``llama_factory`` adds
+    the outputs to ``dataset_info.json`` beside them, for LLaMA-Factory.
+
+    Files are written to temporary names and renamed when the run ends, so an
     interrupted or ``strict``-stopped run leaves no partial output; ``.gz`` compresses.
-    Returns the run's :class:`Summary`. Raises :class:`OptionsError` for bad options and,
-    with ``strict``, the first :class:`PostError`.
+    Returns the run's :class:`Summary` (``outputs`` lists the record files written).
+    Raises :class:`OptionsError` for bad options and, with ``strict``, the first
+    :class:`PostError`.
     """
     options = _options(options, kwargs)
-    fmt = options.format
-    summary = Summary(token_encoding=_token_encoding(options))
+    fmt = options.format_options
+    plan = output_plan(
+        out, validation_out=validation_out, metadata_out=metadata_out, split=options.val_ratio > 0
+    )
+    dataset_info = []
+    if llama_factory:
+        if len(plan.files) < len(plan.records):
+            raise OptionsError("LLaMA-Factory's dataset_info.json needs output files, not stdout")
+        dataset_info = dataset_info_updates(plan.files, fmt)
+    summary = Summary(token_encoding=_token_encoding(options), split=plan.split)
+    summary.outputs = [target or "<stdout>" for target in plan.records]
     options.make_chunker()  # bad options fail here, before the output is touched
-    with open_output(out) as stream:
+    if options.metadata and fmt.spec.strict:
+        report = report or _log_diagnostic
+        report(
+            Diagnostic(
+                plan.records[0] or "<stdout>",
+                None,
+                f"records carry a 'meta' key, which strict {fmt.format}-format trainers "
+                "(OpenAI, Together) reject; --metadata-file writes it to a sidecar instead",
+            )
+        )
+    with open_outputs(plan) as outputs:
         for result in iter_results(paths, options, report=report):
-            for record in result.records:
-                stream.write(dumps_record(completion_object(record, fmt)))
-                stream.write("\n")
+            _write(outputs, result, fmt)
             summary.add(result)
             if progress is not None:
                 progress(summary)
+    write_dataset_info(dataset_info)
     return summary
+
+
+def _write(outputs: Outputs, result: PostResult, fmt: FormatOptions) -> None:
+    for record in result.records:
+        outputs.write(format_record(record, fmt), record.meta, validation=result.validation)
 
 
 def _token_encoding(options: Options) -> str:

@@ -1,8 +1,11 @@
-"""Write: put records out as JSON Lines, on standard output or atomically into a file.
+"""Write: put records out as JSON Lines, on standard output or atomically into files.
 
 A file output is written under a temporary name beside the target and renamed onto it
 only when the run finishes, so an interrupted run never leaves a truncated file behind.
 A target ending in ``.gz`` is gzip-compressed, with the same bytes for the same records.
+A run writes one records file, or a training and a validation file, each optionally
+with a provenance sidecar aligned line for line; LLaMA-Factory's ``dataset_info.json``
+can register them.
 """
 
 from __future__ import annotations
@@ -14,13 +17,31 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from typing import TextIO
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
 
 from .errors import OptionsError
 
-__all__ = ["dumps_record", "open_output"]
+if TYPE_CHECKING:
+    from .format import FormatOptions
+    from .models import JSONValue
+
+__all__ = [
+    "OutputPlan",
+    "Outputs",
+    "dataset_info_updates",
+    "dumps_record",
+    "open_output",
+    "open_outputs",
+    "output_plan",
+    "split_names",
+    "write_dataset_info",
+]
+
+PathArg = str | os.PathLike[str]
+DATASET_INFO = "dataset_info.json"
 
 # Characters json.dumps leaves raw with ensure_ascii=False that still break lines for
 # some readers: U+2028/U+2029 for JavaScript, U+0085 too for Python's str.splitlines.
@@ -188,3 +209,162 @@ def _sync_folder(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def split_names(path: PathArg) -> tuple[str, str]:
+    """The training and validation file names for ``path``.
+
+    ``out.jsonl`` gives ``out.train.jsonl`` and ``out.val.jsonl``; a ``.json`` or ``.gz``
+    ending is kept (``out.jsonl.gz`` gives ``out.train.jsonl.gz``); a name without one
+    gets ``.jsonl``.
+    """
+    name = os.fspath(path)
+    base, gz = (name[:-3], name[-3:]) if name.lower().endswith(".gz") else (name, "")
+    stem, ext = os.path.splitext(base)
+    if ext.lower() not in (".jsonl", ".json"):
+        stem, ext = base, ".jsonl"
+    return f"{stem}.train{ext}{gz}", f"{stem}.val{ext}{gz}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputPlan:
+    """Where one run writes: ``records`` holds one target, or the training and then the
+    validation target (``None`` is standard output); ``metadata`` holds the sidecar of
+    each, or nothing."""
+
+    records: tuple[str | None, ...]
+    metadata: tuple[str, ...] = ()
+
+    @property
+    def split(self) -> bool:
+        """True when records go to a training and a validation target."""
+        return len(self.records) == 2
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The record targets that are files."""
+        return tuple(target for target in self.records if target is not None)
+
+
+def output_plan(
+    out: PathArg | None,
+    *,
+    validation_out: PathArg | None = None,
+    metadata_out: PathArg | None = None,
+    split: bool = False,
+) -> OutputPlan:
+    """Decide the targets of a run (see :class:`OutputPlan`).
+
+    ``out`` ``None`` or ``"-"`` is standard output. When splitting, the training and
+    validation files are ``out`` and ``validation_out``, or :func:`split_names` of
+    ``out``; sidecars are named from ``metadata_out`` the same way. Raises
+    :class:`OptionsError` when a split has no file name to go by, when two targets are
+    the same file, or for a validation file without a split.
+    """
+    main = None if out is None or (isinstance(out, str) and out == "-") else os.fspath(out)
+    records: tuple[str | None, ...] = (main,)
+    if split:
+        if validation_out is not None:
+            records = (main, os.fspath(validation_out))
+        elif main is None:
+            raise OptionsError(
+                "a train/validation split writes two files: give -o FILE "
+                "(or a validation file name)"
+            )
+        else:
+            records = split_names(main)
+    elif validation_out is not None:
+        raise OptionsError("a validation file needs a validation ratio")
+    metadata: tuple[str, ...] = ()
+    if metadata_out is not None:
+        sidecar = os.fspath(metadata_out)
+        if sidecar == "-":
+            raise OptionsError("the metadata sidecar must be a file, not standard output")
+        metadata = split_names(sidecar) if split else (sidecar,)
+    targets = [target for target in (*records, *metadata) if target is not None]
+    real = [os.path.realpath(target) for target in targets]
+    for index, path in enumerate(real):
+        if path in real[:index]:
+            raise OptionsError(f"two outputs would both be written to {targets[index]}")
+    return OutputPlan(records, metadata)
+
+
+class Outputs:
+    """The open streams of one run; :meth:`write` sends a record where it belongs."""
+
+    def __init__(self, records: Sequence[TextIO], metadata: Sequence[TextIO]) -> None:
+        self._records = records
+        self._metadata = metadata
+
+    def write(
+        self,
+        obj: Mapping[str, object],
+        meta: Mapping[str, object] | None = None,
+        *,
+        validation: bool = False,
+    ) -> None:
+        """Write one record, and its provenance to the sidecar when there is one.
+
+        ``validation`` routes it to the validation target of a split run.
+        """
+        side = 1 if validation and len(self._records) == 2 else 0
+        self._records[side].write(dumps_record(obj) + "\n")
+        if self._metadata:
+            self._metadata[side].write(dumps_record(meta or {}) + "\n")
+
+
+@contextmanager
+def open_outputs(plan: OutputPlan) -> Iterator[Outputs]:
+    """Open every target of ``plan`` with :func:`open_output`.
+
+    All of them are renamed into place when the block ends normally and none if it
+    raises. Raises :class:`OptionsError` as :func:`open_output` does.
+    """
+    with ExitStack() as stack:
+        records = [stack.enter_context(open_output(target)) for target in plan.records]
+        metadata = [stack.enter_context(open_output(target)) for target in plan.metadata]
+        yield Outputs(records, metadata)
+
+
+def dataset_info_updates(
+    files: Sequence[str], fmt: FormatOptions
+) -> list[tuple[str, dict[str, JSONValue]]]:
+    """The ``dataset_info.json`` files to write for ``files``, with their new contents.
+
+    Each file is registered under its file name, in the ``dataset_info.json`` of its
+    folder, with the format's ``formatting`` and ``columns``; entries already there are
+    kept. Raises :class:`OptionsError` when the format has no LLaMA-Factory entry or an
+    existing ``dataset_info.json`` is not a JSON object.
+    """
+    build = fmt.spec.llama_factory
+    if build is None:
+        raise OptionsError(f"LLaMA-Factory has no entry for the {fmt.format} format")
+    updates: dict[str, dict[str, JSONValue]] = {}
+    for file in files:
+        info_path = os.path.join(os.path.dirname(file), DATASET_INFO)
+        if info_path not in updates:
+            updates[info_path] = _read_dataset_info(info_path)
+        name = os.path.basename(file)
+        entry: dict[str, JSONValue] = {"file_name": name}
+        updates[info_path][name] = entry | build(fmt)
+    return list(updates.items())
+
+
+def _read_dataset_info(path: str) -> dict[str, JSONValue]:
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = json.load(stream)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise OptionsError(f"cannot update {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise OptionsError(f"cannot update {path}: it is not a JSON object")
+    return data
+
+
+def write_dataset_info(updates: Sequence[tuple[str, Mapping[str, JSONValue]]]) -> None:
+    """Write each ``dataset_info.json`` of :func:`dataset_info_updates`, atomically."""
+    for path, data in updates:
+        with open_output(path) as stream:
+            stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -27,7 +27,7 @@ import pytest
 from blog2jsonl.clean import clean, markdown_parser
 from blog2jsonl.discover import DEFAULT_EXTENSIONS
 from blog2jsonl.errors import Diagnostic, FrontMatterError, PostError
-from blog2jsonl.format import completion_object
+from blog2jsonl.format import format_record
 from blog2jsonl.load import load_post
 from blog2jsonl.pipeline import Options, PostResult, convert, iter_results
 from blog2jsonl.templates import TEMPLATE_CODE
@@ -164,7 +164,8 @@ def run(request: pytest.FixtureRequest, corpora: Path) -> Run:
     if corpus == "nodejs-blog" and chunker != "chars":
         files, post_dirs = _subset(root, files), []
         inputs = files
-    options = Options(chunker=chunker, chunker_options=CHUNKERS[chunker])
+    # Dedupe off: these tests follow every chunk of every post (tests/test_dedupe.py has it on).
+    options = Options(chunker=chunker, chunker_options=CHUNKERS[chunker], dedupe=False)
     diagnostics: list[Diagnostic] = []
     # Any exception escaping the run errors every test of this corpus and chunker.
     results = tuple(iter_results(inputs, options, report=diagnostics.append))
@@ -335,8 +336,10 @@ def test_no_fence_markers_in_records(run: Run) -> None:
 
 
 def convert_one(path: Path, **options: Any) -> tuple[PostResult, list[Diagnostic]]:
-    """Run one file through the pipeline; its result and everything reported."""
+    """Run one file through the pipeline (without dedupe, which may drop a part that
+    repeats an earlier one); its result and everything reported."""
     diagnostics: list[Diagnostic] = []
+    options.setdefault("dedupe", False)
     results = list(iter_results([path], Options(**options), report=diagnostics.append))
     assert len(results) == 1, results
     return results[0], diagnostics
@@ -359,9 +362,11 @@ def no_bom(value: Any) -> bool:
 
 @pytest.fixture(scope="module")
 def jekyll_source(corpora: Path) -> dict[str, PostResult]:
-    """Jekyll's test site converted once, with metadata, by name relative to it."""
+    """Jekyll's test site converted once, with metadata and without dedupe (its test
+    posts share texts), by name relative to it."""
     root = corpora / "jekyll" / "test" / "source"
-    results = iter_results([root], Options(metadata=True), report=lambda diagnostic: None)
+    options = Options(metadata=True, dedupe=False)
+    results = iter_results([root], options, report=lambda diagnostic: None)
     return {
         result.source.name
         if result.source
@@ -632,9 +637,9 @@ def test_nodejs_line_separator_survives_on_one_jsonl_line(corpora: Path, tmp_pat
     result, _ = convert_one(path)
     text = completion(result)
     assert "About Node.js Foundation\u2028Node.js Foundation is a collaborative" in text
-    fmt = Options().format
+    fmt = Options().format_options
     for record in result.records:
-        line = dumps_record(completion_object(record, fmt))
+        line = dumps_record(format_record(record, fmt))
         assert len(line.splitlines()) == 1 and "\u2028" not in line
         assert json.loads(line)["completion"] == " " + record.completion
 

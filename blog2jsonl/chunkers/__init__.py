@@ -18,14 +18,14 @@ The built-in ``chars``, ``tokens`` and ``headings`` chunkers register the same w
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol, runtime_checkable
 
-from ..errors import OptionsError, PluginError
+from ..errors import OptionsError
 from ..models import Chunk, Document
+from ..registry import Registry
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "blog2jsonl.chunkers"
-_log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -89,36 +88,11 @@ class ChunkerSpec:
     options: tuple[ChunkerOption, ...] = ()
 
 
-class ChunkerRegistry:
+class ChunkerRegistry(Registry[ChunkerSpec]):
     """The chunkers by name, in the order they were registered."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, ChunkerSpec] = {}
-        self.problems: list[str] = []
-
-    def register(self, spec: ChunkerSpec) -> None:
-        """Add a chunker; raises :class:`PluginError` when the name is taken."""
-        if spec.name in self._specs:
-            raise PluginError(f"a chunker named {spec.name!r} is already registered")
-        self._specs[spec.name] = spec
-
-    def __iter__(self) -> Iterator[ChunkerSpec]:
-        return iter(self._specs.values())
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._specs
-
-    def names(self) -> list[str]:
-        """The registered names, in registration order."""
-        return list(self._specs)
-
-    def get(self, name: str) -> ChunkerSpec:
-        """The spec named ``name``; raises :class:`OptionsError` listing the known ones."""
-        try:
-            return self._specs[name]
-        except KeyError:
-            known = ", ".join(self._specs) or "none"
-            raise OptionsError(f"unknown chunker {name!r} (available: {known})") from None
+        super().__init__("chunker")
 
     def create(self, name: str, options: Mapping[str, Any] | None = None) -> Chunker:
         """Build chunker ``name`` with ``options``, converted and checked against its spec.
@@ -140,29 +114,11 @@ class ChunkerRegistry:
         return chunker
 
 
-def load_entry_points(registry: ChunkerRegistry) -> None:
-    """Call every installed ``blog2jsonl.chunkers`` hook with ``registry.register``.
-
-    A plugin that fails to load is recorded in ``registry.problems`` and passed over,
-    so that one broken plugin never takes the built-ins down with it.
-    """
-    from importlib.metadata import entry_points
-
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
-        try:
-            hook = entry.load()
-            hook(registry.register)
-        except Exception as error:  # a third party's bug must not stop the run
-            message = f"chunker plugin {entry.name!r} ({entry.value}) failed to load: {error}"
-            registry.problems.append(message)
-            _log.warning(message)
-
-
 @cache
 def get_registry() -> ChunkerRegistry:
     """The process-wide registry, with every installed plugin loaded on first use."""
     registry = ChunkerRegistry()
-    load_entry_points(registry)
+    registry.load_entry_points(ENTRY_POINT_GROUP)
     if "chars" not in registry:
         # Running from a source tree that was never installed: no entry-point metadata.
         from .builtin import register_chunkers
