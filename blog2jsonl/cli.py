@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 if TYPE_CHECKING:
     from .chunkers import ChunkerRegistry
@@ -66,6 +67,10 @@ def _unescape(ctx: click.Context, param: click.Parameter, value: str) -> str:
     r"""Read ``\n``, ``\t`` and ``\\`` in a value, which a shell cannot easily type."""
     escapes = {"n": "\n", "t": "\t", "\\": "\\"}
     return re.sub(r"\\([nt\\])", lambda m: escapes[m.group(1)], value)
+
+
+def _unescape_optional(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else _unescape(ctx, param, value)
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,6 +180,78 @@ def main() -> None:
     "chunker, date, tags).",
 )
 @click.option(
+    "--format",
+    "format_name",
+    default="completion",
+    show_default=True,
+    metavar="NAME",
+    help="Record shape: completion, chat, text, alpaca, sharegpt ('blog2jsonl formats' "
+    "lists them, plugins included).",
+)
+@click.option(
+    "--system",
+    metavar="TEXT",
+    callback=_unescape_optional,
+    help="chat/alpaca/sharegpt: a system message for every record. [default: none]",
+)
+@click.option(
+    "--text-template",
+    default="{prompt}\\n\\n{text}",
+    show_default=True,
+    metavar="TEXT",
+    callback=_unescape,
+    help="text: the record's text, from {prompt} and {text}.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["openai-legacy"]),
+    help="openai-legacy: completion format, separator '\\n\\n###\\n\\n', stop ' END' "
+    "(options given explicitly win).",
+)
+@click.option(
+    "--metadata-file",
+    metavar="FILE",
+    help="Write each record's provenance to this sidecar JSONL, line for line.",
+)
+@click.option(
+    "--llama-factory",
+    is_flag=True,
+    help="Also register the output in dataset_info.json beside it, for LLaMA-Factory.",
+)
+@click.option(
+    "--val-ratio",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    metavar="R",
+    help="Send this share of the posts (all parts of each) to <out>.val.jsonl, the rest "
+    "to <out>.train.jsonl. [default: no split]",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Which posts the split picks; the same seed picks the same posts.",
+)
+@click.option(
+    "--val-output",
+    metavar="FILE",
+    help="With --val-ratio: write validation records here and training records to -o.",
+)
+@click.option(
+    "--keep-duplicates",
+    is_flag=True,
+    help="Keep records whose text was already written. [default: dropped and counted]",
+)
+@click.option(
+    "--check",
+    "run_check",
+    is_flag=True,
+    help="Check what was written (as 'blog2jsonl check' does, for --model or "
+    "gpt-4.1-mini) and exit 1 if it has errors.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Stop at the first bad post with exit status 1, leaving no output file.",
@@ -192,16 +269,28 @@ def convert_command(
     separator: str,
     stop: str,
     metadata: bool,
+    format_name: str,
+    system: str | None,
+    text_template: str,
+    preset: str | None,
+    metadata_file: str | None,
+    llama_factory: bool,
+    val_ratio: float,
+    seed: int,
+    val_output: str | None,
+    keep_duplicates: bool,
+    run_check: bool,
     strict: bool,
     quiet: bool,
     **flags: Any,
 ) -> None:
     """Convert Markdown posts (files, folders, or - for standard input) to JSONL records
-    {"prompt": "<title> Part N", "completion": " <text>"}, in a stable order.
+    {"prompt": "<title> Part N", "completion": " <text>"} (or another --format), in a
+    stable order. Records whose text was already written are dropped.
 
     A post that cannot be read or parsed is reported as path:line: what is wrong and
     skipped. Exit status: 0 all good, 1 a post failed (the output still holds every good
-    post), 2 usage error.
+    post) or --check found errors, 2 usage error.
     """
     from .errors import OptionsError, PostError
     from .pipeline import Options, convert
@@ -215,14 +304,34 @@ def convert_command(
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-O")
         chunker_options[key.strip().replace("-", "_")] = value
     report = _reporter(quiet)
+    ctx = click.get_current_context()
+    if preset is not None:
+        from .format import PRESETS
+
+        given = {
+            name
+            for name in ("format_name", "separator", "stop")
+            if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+        }
+        settings = PRESETS[preset]
+        if "format_name" in given and format_name != settings["format"]:
+            raise click.UsageError(f"the {preset} preset is for the {settings['format']} format")
+        format_name = settings["format"]
+        separator = separator if "separator" in given else settings["separator"]
+        stop = stop if "stop" in given else settings["stop"]
+    check_model = chunker_options.get("model") if run_check else None
     try:
         registry = _registry(quiet)
         spec = registry.get(chunker)
         takes = {option.name for option in spec.options}
+        if check_model is not None and "model" not in takes:
+            del chunker_options["model"]  # --model then only names the model to check for
         for name in chunker_options.keys() & set(CHUNKER_FLAGS) - takes:
             raise OptionsError(
                 f"--{name.replace('_', '-')} does not apply to the {chunker} chunker"
             )
+        if run_check and output == "-":
+            raise OptionsError("--check reads what was written: give -o FILE")
         options = Options(
             extensions=_extensions(extensions),
             keep_code=keep_code,
@@ -234,8 +343,23 @@ def convert_command(
             stop=stop,
             metadata=metadata,
             strict=strict,
+            format=format_name,
+            system=system,
+            text_template=text_template,
+            dedupe=not keep_duplicates,
+            val_ratio=val_ratio,
+            seed=seed,
         )
-        summary = convert(paths, output, options, report=report, progress=_progress(quiet))
+        summary = convert(
+            paths,
+            output,
+            options,
+            validation_out=val_output,
+            metadata_out=metadata_file,
+            llama_factory=llama_factory,
+            report=report,
+            progress=_progress(quiet),
+        )
     except OptionsError as error:
         raise click.UsageError(str(error)) from None
     except PostError as error:  # --strict
@@ -251,7 +375,30 @@ def convert_command(
     if not quiet:
         for line in summary.lines():
             click.echo(line, err=True)
-    sys.exit(0 if summary.ok else 1)
+    checked = True
+    if run_check:
+        checked = _check_written(summary, check_model, quiet)
+    sys.exit(0 if summary.ok and checked else 1)
+
+
+def _check_written(summary: Summary, model: str | None, quiet: bool) -> bool:
+    """Check the files a run wrote; print the report (to stderr: stdout may be data)."""
+    from .check import CheckOptions, check_files
+    from .errors import OptionsError
+
+    validation = tuple(summary.outputs[1:]) if summary.split else ()
+    try:
+        options = (
+            CheckOptions(validation=validation)
+            if model is None
+            else CheckOptions(model=model, validation=validation)
+        )
+        report = check_files(summary.outputs, options)
+    except OptionsError as error:
+        raise click.UsageError(str(error)) from None
+    if not quiet or not report.ok:
+        click.echo(report.text().rstrip("\n"), err=True)
+    return report.ok
 
 
 @main.command("chunkers")
@@ -263,6 +410,192 @@ def chunkers_command() -> None:
         for option in spec.options:
             default = "" if option.default is None else f" [default: {option.default}]"
             click.echo(f"    {option.name} ({option.type.__name__}): {option.help}{default}")
+
+
+@main.command("formats")
+def formats_command() -> None:
+    """List the output formats (built-in and installed plugins)."""
+    from .format import get_formats
+
+    registry = get_formats()
+    for problem in registry.problems:
+        click.echo(f"warning: {problem}", err=True)
+    for spec in registry:
+        click.echo(f"{spec.name}: {spec.summary}")
+
+
+@main.command("check")
+@click.argument("files", nargs=-1, metavar="FILE...")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["completion", "chat", "text", "alpaca", "sharegpt"]),
+    help="Read every file in this format. [default: detected per file]",
+)
+@click.option(
+    "--model",
+    metavar="NAME",
+    help="The model to train: its tokenizer and per-example token limit. [default: gpt-4.1-mini]",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Tokens per example at most, instead of the model's limit.",
+)
+@click.option(
+    "--price-per-mtok",
+    type=click.FloatRange(min=0),
+    metavar="PRICE",
+    help="Training price per million tokens, to estimate the cost. [default: no cost]",
+)
+@click.option(
+    "--val",
+    "validation",
+    multiple=True,
+    metavar="FILE",
+    help="A validation file (also detected by name: *.val.jsonl, *_valid.csv, ...); "
+    "repeat for several.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON document.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Write a corrected copy to -o (drops unreadable, invalid, empty, too long and "
+    "duplicate examples) and check that.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="PATH",
+    help="With --fix: the corrected file, or a folder for several files.",
+)
+@click.option(
+    "--separator",
+    metavar="TEXT",
+    callback=_unescape_optional,
+    help="With --fix: end every prompt with this separator (completion format; e.g. "
+    "'\\n\\n###\\n\\n').",
+)
+@click.option(
+    "--stop",
+    metavar="TEXT",
+    callback=_unescape_optional,
+    help="With --fix: end every completion with this stop sequence (e.g. ' END').",
+)
+@click.option(
+    "--leading-space",
+    is_flag=True,
+    help="With --fix: start every completion with a space.",
+)
+def check_command(
+    files: tuple[str, ...],
+    format_name: str | None,
+    model: str | None,
+    max_tokens: int | None,
+    price_per_mtok: float | None,
+    validation: tuple[str, ...],
+    as_json: bool,
+    fix: bool,
+    output: str | None,
+    separator: str | None,
+    stop: str | None,
+    leading_space: bool,
+) -> None:
+    """Check training files (JSONL, JSON, CSV, TSV, XLSX; any of the formats) before a
+    fine-tuning job: schema errors by line, example count, tokens per example against the
+    model's limit, special tokens, duplicates, legacy separator/stop conventions, and an
+    estimate of epochs, billed tokens and cost.
+
+    Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error.
+    """
+    import json
+
+    from .check import CheckOptions, check_files, fix_file
+    from .errors import OptionsError
+
+    if not files and not validation:
+        raise click.UsageError("no file given: name the training files to check")
+    if not fix and (output or separator is not None or stop is not None or leading_space):
+        raise click.UsageError("-o, --separator, --stop and --leading-space go with --fix")
+    if fix and not output:
+        raise click.UsageError("--fix writes a corrected copy: give -o PATH")
+    settings: dict[str, Any] = {
+        "format": format_name,
+        "max_tokens": max_tokens,
+        "price_per_mtok": price_per_mtok,
+        "validation": validation,
+    }
+    if model is not None:
+        settings["model"] = model
+    try:
+        options = CheckOptions(**settings)
+        report = check_files(files, options)
+        fixed = []
+        if fix:
+            assert output is not None
+            targets = _fix_targets([*files, *validation], output)
+            for source, target in targets:
+                fixed.append(
+                    fix_file(
+                        source,
+                        target,
+                        options=options,
+                        separator=separator,
+                        stop=stop,
+                        leading_space=leading_space,
+                    )
+                )
+            fixed_validation = tuple(t for s, t in targets if s in validation)
+            final = check_files(
+                [t for _, t in targets],
+                CheckOptions(**(settings | {"validation": fixed_validation})),
+            )
+    except OptionsError as error:
+        raise click.UsageError(str(error)) from None
+    if as_json:
+        document: dict[str, Any] = report.to_json()
+        if fix:
+            document["fixed"] = [
+                {"source": str(r.source), "output": str(r.output), "changes": r.lines()}
+                for r in fixed
+            ]
+            document["fixed_report"] = final.to_json()
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.text().rstrip("\n"))
+        for result in fixed:
+            click.echo(f"\nfixed {result.source} -> {result.output}:")
+            for line in result.lines() or ["nothing to change"]:
+                click.echo(f"  {line}")
+        if fix:
+            errors = f"{final.errors} error" + ("" if final.errors == 1 else "s")
+            warnings = f"{final.warnings} warning" + ("" if final.warnings == 1 else "s")
+            click.echo(f"\nthe fixed copy: {errors}, {warnings}")
+    sys.exit(0 if (final if fix else report).ok else 1)
+
+
+def _fix_targets(files: list[str], output: str) -> list[tuple[str, str]]:
+    """Where ``--fix`` writes each file: ``output`` itself for one file, else a folder."""
+    import os
+
+    if len(files) == 1 and not os.path.isdir(output):
+        return [(files[0], output)]
+    if not os.path.isdir(output):
+        raise click.UsageError(
+            f"--fix with several files writes into a folder: {output} is not one"
+        )
+    targets = []
+    for file in files:
+        name = os.path.basename(file)
+        for ending in (".gz", ".jsonl", ".json", ".csv", ".tsv", ".tab", ".xlsx"):
+            if name.lower().endswith(ending):
+                name = name[: -len(ending)]
+        target = os.path.join(output, name + ".jsonl")
+        if os.path.realpath(target) == os.path.realpath(file):
+            raise click.UsageError(f"--fix would overwrite {file}; choose another folder")
+        targets.append((file, target))
+    return targets
 
 
 def _registry(quiet: bool) -> ChunkerRegistry:

@@ -9,11 +9,21 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
 from blog2jsonl.errors import OptionsError
-from blog2jsonl.write import dumps_record, open_output
+from blog2jsonl.format import FormatOptions
+from blog2jsonl.write import (
+    dataset_info_updates,
+    dumps_record,
+    open_output,
+    open_outputs,
+    output_plan,
+    split_names,
+    write_dataset_info,
+)
 
 RECORDS: list[dict[str, object]] = [
     {"prompt": "x", "completion": " y"},
@@ -230,3 +240,90 @@ def test_path_named_dash_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
     write_all(Path("-"), [{"prompt": "x"}])
     assert (tmp_path / "-").read_text(encoding="utf-8") == '{"prompt": "x"}\n'
+
+
+# --- several outputs: split names, plans, sidecars, dataset_info.json -------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "train", "val"),
+    [
+        ("out.jsonl", "out.train.jsonl", "out.val.jsonl"),
+        ("out.jsonl.gz", "out.train.jsonl.gz", "out.val.jsonl.gz"),
+        ("out.json", "out.train.json", "out.val.json"),
+        ("out", "out.train.jsonl", "out.val.jsonl"),
+        ("dir.v2/out.txt", "dir.v2/out.txt.train.jsonl", "dir.v2/out.txt.val.jsonl"),
+    ],
+)
+def test_split_names(name: str, train: str, val: str) -> None:
+    assert split_names(name) == (train, val)
+
+
+def test_output_plan(tmp_path: Path) -> None:
+    out = str(tmp_path / "o.jsonl")
+    assert output_plan(None).records == (None,)
+    assert output_plan("-").records == (None,)
+    plan = output_plan(out, split=True, metadata_out=tmp_path / "m.jsonl")
+    assert plan.split and plan.records == split_names(out)
+    assert plan.metadata == split_names(str(tmp_path / "m.jsonl"))
+    given = output_plan("-", split=True, validation_out=tmp_path / "v.jsonl")
+    assert given.records == (None, str(tmp_path / "v.jsonl")) and given.files == given.records[1:]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"out": "-", "split": True}, "give -o FILE"),
+        ({"out": "o.jsonl", "validation_out": "v.jsonl"}, "needs a validation ratio"),
+        ({"out": "o.jsonl", "metadata_out": "-"}, "must be a file"),
+        ({"out": "o.jsonl", "metadata_out": "./o.jsonl"}, "both be written to"),
+        ({"out": "o.jsonl", "split": True, "validation_out": "o.jsonl"}, "both be written"),
+    ],
+)
+def test_bad_output_plans(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(OptionsError, match=message):
+        output_plan(**kwargs)
+
+
+def test_outputs_route_records_and_sidecars(tmp_path: Path) -> None:
+    plan = output_plan(tmp_path / "o.jsonl", split=True, metadata_out=tmp_path / "m.jsonl")
+    with open_outputs(plan) as outputs:
+        outputs.write({"n": 1}, {"source": "a"})
+        outputs.write({"n": 2}, {"source": "b"}, validation=True)
+        outputs.write({"n": 3}, None)
+    assert (tmp_path / "o.train.jsonl").read_text() == '{"n": 1}\n{"n": 3}\n'
+    assert (tmp_path / "o.val.jsonl").read_text() == '{"n": 2}\n'
+    assert (tmp_path / "m.train.jsonl").read_text() == '{"source": "a"}\n{}\n'
+    assert (tmp_path / "m.val.jsonl").read_text() == '{"source": "b"}\n'
+
+
+def test_an_interrupted_run_writes_none_of_its_outputs(tmp_path: Path) -> None:
+    plan = output_plan(tmp_path / "o.jsonl", split=True, metadata_out=tmp_path / "m.jsonl")
+    with pytest.raises(KeyboardInterrupt), open_outputs(plan) as outputs:
+        outputs.write({"n": 1}, {})
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dataset_info_keeps_other_entries(tmp_path: Path) -> None:
+    info = tmp_path / "dataset_info.json"
+    info.write_text('{"theirs": {"file_name": "theirs.json"}}', encoding="utf-8")
+    files = [str(tmp_path / "o.train.jsonl"), str(tmp_path / "o.val.jsonl")]
+    write_dataset_info(dataset_info_updates(files, FormatOptions(format="alpaca")))
+    data = json.loads(info.read_text(encoding="utf-8"))
+    assert list(data) == ["theirs", "o.train.jsonl", "o.val.jsonl"]
+    assert data["o.val.jsonl"] == {
+        "file_name": "o.val.jsonl",
+        "formatting": "alpaca",
+        "columns": {"prompt": "instruction", "query": "input", "response": "output"},
+    }
+    # Running again replaces our entries, not duplicates them.
+    write_dataset_info(dataset_info_updates(files, FormatOptions(format="text")))
+    again = json.loads(info.read_text(encoding="utf-8"))
+    assert list(again) == list(data) and again["o.val.jsonl"]["columns"] == {"prompt": "text"}
+
+
+def test_a_broken_dataset_info_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "dataset_info.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(OptionsError, match="not a JSON object"):
+        dataset_info_updates([str(tmp_path / "o.jsonl")], FormatOptions())

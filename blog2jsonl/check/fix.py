@@ -11,8 +11,6 @@ key for key, so a CSV row becomes a JSON object with the CSV's header as its key
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import OptionsError
 from ..write import dumps_record, open_output
-from . import tokens
+from . import rules, tokens
 from .model import Example
 from .read import Row, iter_rows
 from .report import describe_lines
@@ -192,7 +190,7 @@ def fix_file(
             if reason is not None:
                 tally.drop(reason, row.line)
                 continue
-            key = _exact_key(example)
+            key = rules.example_key(example)  # the duplicates check's own key
             if key in seen:
                 tally.drop("duplicate", row.line)
                 continue
@@ -264,15 +262,6 @@ def _token_problem(example: Example, settings: _Settings) -> str | None:
     if limit is not None and tokens.count_example(example, settings.encoding).total > limit:
         return "too-long"
     return None
-
-
-def _exact_key(example: Example) -> bytes:
-    # A digest, not the text, so that a large file's fix stays small in memory.
-    data = json.dumps(
-        [[message.role, message.content, message.weight] for message in example.messages],
-        ensure_ascii=False,
-    )
-    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _count(count: int, noun: str) -> str:
