@@ -206,12 +206,12 @@ def main() -> None:
     "--preset",
     type=click.Choice(["openai-legacy"]),
     help="openai-legacy: completion format, separator '\\n\\n###\\n\\n', stop ' END' "
-    "(options given explicitly win).",
+    "(options given explicitly win). [default: none]",
 )
 @click.option(
     "--metadata-file",
     metavar="FILE",
-    help="Write each record's provenance to this sidecar JSONL, line for line.",
+    help="Write each record's provenance to this sidecar JSONL, line for line. [default: none]",
 )
 @click.option(
     "--llama-factory",
@@ -237,7 +237,8 @@ def main() -> None:
 @click.option(
     "--val-output",
     metavar="FILE",
-    help="With --val-ratio: write validation records here and training records to -o.",
+    help="With --val-ratio: write validation records here and training records to -o. "
+    "[default: <out>.val.jsonl]",
 )
 @click.option(
     "--keep-duplicates",

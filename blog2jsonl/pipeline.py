@@ -320,11 +320,15 @@ class Summary:
             train_posts = self.converted - self.validation_posts
             train_records = self.records - self.validation_records
             lines.append(
-                f"training: {train_posts} posts, {train_records} records -> {self.outputs[0]}; "
-                f"validation: {self.validation_posts} posts, {self.validation_records} records "
-                f"-> {self.outputs[1]}"
+                f"training: {_count(train_posts, 'post')}, {_count(train_records, 'record')} "
+                f"-> {self.outputs[0]}; validation: {_count(self.validation_posts, 'post')}, "
+                f"{_count(self.validation_records, 'record')} -> {self.outputs[1]}"
             )
         return lines
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def convert(
