@@ -387,14 +387,15 @@ def _check_written(summary: Summary, model: str | None, quiet: bool) -> bool:
     from .check import CheckOptions, check_files
     from .errors import OptionsError
 
-    validation = tuple(summary.outputs[1:]) if summary.split else ()
+    # The run knows which file is which: a name like my-dev-blog.jsonl stays training.
+    settings: dict[str, Any] = {
+        "validation": tuple(summary.outputs[1:]) if summary.split else (),
+        "validation_by_name": False,
+    }
+    if model is not None:
+        settings["model"] = model
     try:
-        options = (
-            CheckOptions(validation=validation)
-            if model is None
-            else CheckOptions(model=model, validation=validation)
-        )
-        report = check_files(summary.outputs, options)
+        report = check_files(summary.outputs, CheckOptions(**settings))
     except OptionsError as error:
         raise click.UsageError(str(error)) from None
     if not quiet or not report.ok:

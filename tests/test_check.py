@@ -630,6 +630,16 @@ class TestValidationFiles:
         ]
         assert located(report) >= {("train-val-overlap", 1)}
 
+    def test_names_can_be_ignored_by_a_caller_that_knows(self, tmp_path: Path) -> None:
+        train = write_jsonl(tmp_path / "my-dev-blog.jsonl", many_chats(5))
+        assert check_files([train]).files[0].kind == "validation"
+        report = check_files([train], CheckOptions(validation_by_name=False))
+        assert report.files[0].kind == "training"
+        assert not report.ok  # five examples are too few for training, not for validation
+        assert [f.category for f in report.files[0].findings if f.severity == "error"] == [
+            "too-few-examples"
+        ]
+
     def test_a_path_twice_is_checked_once(self, tmp_path: Path) -> None:
         train = write_jsonl(tmp_path / "a.jsonl", many_chats(20))
         report = check_files([train, str(train), tmp_path / "." / "a.jsonl"])

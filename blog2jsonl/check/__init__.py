@@ -66,7 +66,9 @@ class CheckOptions:
     overrides that limit (a model whose limit is not known, given no ``max_tokens``, is
     checked with no limit). ``price_per_mtok``, a price per million training tokens,
     adds a cost to the estimate; no prices are built in. ``validation`` names files to
-    treat as validation files (checked even if not among the paths).
+    treat as validation files (checked even if not among the paths); with
+    ``validation_by_name`` (the default) so are files whose names mark them
+    (:func:`is_validation_name`), which a caller that knows its files turns off.
     """
 
     format: str | None = None
@@ -74,6 +76,7 @@ class CheckOptions:
     max_tokens: int | None = None
     price_per_mtok: float | None = None
     validation: tuple[str, ...] = ()
+    validation_by_name: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +143,8 @@ def check_files(
 
     checked: list[_Checked] = []
     for normal, display in ordered.items():
-        kind: FileKind = (
-            "validation" if normal in validation or is_validation_name(display) else "training"
-        )
+        by_name = settings.options.validation_by_name and is_validation_name(display)
+        kind: FileKind = "validation" if normal in validation or by_name else "training"
         checked.append(_check_file(display, kind, settings))
 
     training = [item for item in checked if item.kind == "training"]
