@@ -20,7 +20,7 @@ from click.core import ParameterSource
 if TYPE_CHECKING:
     from .chunkers import ChunkerRegistry
     from .errors import Diagnostic
-    from .pipeline import Summary
+    from .pipeline import PostResult, Summary
 
 __all__ = ["main"]
 
@@ -46,6 +46,8 @@ class DefaultGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "--version")):
             args = [DEFAULT_COMMAND, *args]
+        if args[0] == DEFAULT_COMMAND:
+            _load_config(ctx, self.commands[DEFAULT_COMMAND], args[1:])
         return super().parse_args(ctx, args)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -61,6 +63,41 @@ class DefaultGroup(click.Group):
             f"'{ctx.command_path} --version' prints the version; "
             f"'{ctx.command_path} COMMAND --help' shows a command's options."
         )
+
+
+def _load_config(ctx: click.Context, command: click.Command, args: list[str]) -> None:
+    """Make the site's ``blog2jsonl.toml`` the defaults of ``convert``'s options.
+
+    The site root is the one folder given, or the current folder when no input is. The
+    file's keys are the long options without dashes; flags given on the command line win
+    (click reads ``default_map`` values as it reads defaults, converted the same way).
+    """
+    import os
+
+    from .config import find_config, read_config
+    from .errors import OptionsError
+
+    with command.make_context("convert", list(args), resilient_parsing=True) as probe:
+        paths = probe.params.get("paths") or ()
+    if len(paths) > 1 or (paths and not os.path.isdir(paths[0])):
+        return
+    root = paths[0] if paths else os.curdir
+    config = find_config(root)
+    if config is None:
+        return
+    known = {
+        opt[2:]: param.name
+        for param in command.params
+        if isinstance(param, click.Option) and param.name
+        for opt in param.opts
+        if opt.startswith("--") and opt != "--help"
+    }
+    try:
+        settings = read_config(config, known)
+    except OptionsError as error:
+        raise click.UsageError(str(error), ctx) from None
+    ctx.default_map = {DEFAULT_COMMAND: settings}
+    ctx.meta["blog2jsonl.config"] = (str(config), root)
 
 
 def _unescape(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -253,6 +290,43 @@ def main() -> None:
     "gpt-4.1-mini) and exit 1 if it has errors.",
 )
 @click.option(
+    "--site",
+    type=click.Choice(["auto", "hexo", "hugo", "jekyll", "plain"]),
+    default="auto",
+    show_default=True,
+    help="Read a folder as this generator's site, taking what it publishes (auto: "
+    "detect; plain: every Markdown file).",
+)
+@click.option("--drafts", is_flag=True, help="Site: take drafts too. [default: off]")
+@click.option(
+    "--future", is_flag=True, help="Site: take posts dated in the future too. [default: off]"
+)
+@click.option(
+    "--expired", is_flag=True, help="Hugo: take posts past their expiryDate too. [default: off]"
+)
+@click.option(
+    "--pages",
+    is_flag=True,
+    help="Site: take pages that are not posts (Hexo pages, Hugo _index.md, Jekyll pages). "
+    "[default: off]",
+)
+@click.option(
+    "--now",
+    metavar="TIME",
+    help="Site: the build time, for reproducible builds (ISO 8601, e.g. 2026-01-31T12:00:00Z). "
+    "[default: the clock]",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Site: make the posts' URL paths absolute (in --metadata). [default: none]",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List every file with why it was taken or skipped.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Stop at the first bad post with exit status 1, leaving no output file.",
@@ -281,6 +355,14 @@ def convert_command(
     val_output: str | None,
     keep_duplicates: bool,
     run_check: bool,
+    site: str,
+    drafts: bool,
+    future: bool,
+    expired: bool,
+    pages: bool,
+    now: str | None,
+    base_url: str | None,
+    explain: bool,
     strict: bool,
     quiet: bool,
     **flags: Any,
@@ -296,8 +378,20 @@ def convert_command(
     from .errors import OptionsError, PostError
     from .pipeline import Options, convert
 
+    ctx = click.get_current_context()
+    config = ctx.meta.get("blog2jsonl.config")
+    if config is not None:
+        _, root = config
+        if not paths:
+            paths = (root,)
+        output = _from_config(ctx, "output", output, root) or "-"
+        metadata_file = _from_config(ctx, "metadata_file", metadata_file, root)
+        val_output = _from_config(ctx, "val_output", val_output, root)
     if not paths:
-        raise click.UsageError("no input given: name posts or folders (or - for stdin)")
+        raise click.UsageError(
+            "no input given: name posts or folders (or - for stdin), or run it in a site "
+            "with a blog2jsonl.toml"
+        )
     chunker_options = {name: value for name, value in flags.items() if value is not None}
     for pair in chunker_pairs:
         key, equals, value = pair.partition("=")
@@ -305,7 +399,6 @@ def convert_command(
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-O")
         chunker_options[key.strip().replace("-", "_")] = value
     report = _reporter(quiet)
-    ctx = click.get_current_context()
     if preset is not None:
         from .format import PRESETS
 
@@ -350,6 +443,13 @@ def convert_command(
             dedupe=not keep_duplicates,
             val_ratio=val_ratio,
             seed=seed,
+            site=site,
+            drafts=drafts,
+            future=future,
+            expired=expired,
+            pages=pages,
+            now=now,
+            base_url=base_url,
         )
         summary = convert(
             paths,
@@ -360,6 +460,7 @@ def convert_command(
             llama_factory=llama_factory,
             report=report,
             progress=_progress(quiet),
+            explain=_explainer(quiet) if explain else None,
         )
     except OptionsError as error:
         raise click.UsageError(str(error)) from None
@@ -380,6 +481,30 @@ def convert_command(
     if run_check:
         checked = _check_written(summary, check_model, quiet)
     sys.exit(0 if summary.ok and checked else 1)
+
+
+def _from_config(ctx: click.Context, name: str, value: str | None, root: str) -> str | None:
+    """A file named in the config is relative to the site root, not to where we run."""
+    import os
+
+    from_config = ctx.get_parameter_source(name) is ParameterSource.DEFAULT_MAP
+    if not from_config or value is None or value == "-" or os.path.isabs(value):
+        return value
+    return os.path.join(root, value)
+
+
+def _explainer(quiet: bool) -> Callable[[PostResult], None]:
+    def explain(result: PostResult) -> None:
+        _clear_progress(quiet)
+        if result.status == "converted":
+            what = f"taken ({len(result.records)} records)"
+        elif result.status == "failed":
+            what = "failed"
+        else:
+            what = f"skipped: {result.reason}"
+        click.echo(f"{result.display}: {what}", err=True)
+
+    return explain
 
 
 def _check_written(summary: Summary, model: str | None, quiet: bool) -> bool:

@@ -170,12 +170,20 @@ def make_records(
     chunks: Sequence[Chunk],
     chunker: str,
     options: FormatOptions,
+    *,
+    site: Mapping[str, JSONValue] | None = None,
 ) -> Iterator[Record]:
     """One :class:`Record` per chunk of one post, parts numbered 1..N, each with its
-    provenance (``meta``), which :func:`format_record` writes only when asked to."""
+    provenance (``meta``), which :func:`format_record` writes only when asked to.
+
+    ``site`` is what a static site's generator says of the post (generator, language,
+    date, updated, tags, categories, slug, url); it goes into ``meta`` and its date
+    and tags win over the front matter's.
+    """
+    site = site or {}
     parts = len(chunks)
-    date = post.metadata.get("date")
-    tags = post.metadata.get("tags")
+    date = site.get("date", post.metadata.get("date"))
+    tags = site.get("tags", post.metadata.get("tags"))
     for part, chunk in enumerate(chunks, 1):
         fields = {
             "title": title,
@@ -201,6 +209,8 @@ def make_records(
             meta["date"] = date
         if tags is not None:
             meta["tags"] = tags
+        for key, value in site.items():
+            meta.setdefault(key, value)
         yield Record(options.prompt_template.format_map(fields), chunk.text, meta)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal
 
 from .chunkers import Chunker, get_registry
@@ -27,7 +28,8 @@ from .format import (
     make_records,
 )
 from .load import load_post
-from .models import Chunk, JSONValue, Record, Source
+from .models import Chunk, JSONValue, Post, Record, Source
+from .sites import Entry, SiteOptions, SiteReader, Verdict, open_site, parse_date
 from .split import post_key, validation_threshold
 from .title import resolve_title
 from .write import (
@@ -47,6 +49,7 @@ __all__ = [
     "convert_post",
     "iter_records",
     "iter_results",
+    "open_input",
 ]
 
 Reporter = Callable[[Diagnostic], None]
@@ -91,6 +94,13 @@ class Options:
     dedupe: bool = True
     val_ratio: float = 0.0
     seed: int = 0
+    site: str = "auto"
+    drafts: bool = False
+    future: bool = False
+    expired: bool = False
+    pages: bool = False
+    now: str | None = None
+    base_url: str | None = None
 
     @property
     def format_options(self) -> FormatOptions:
@@ -111,6 +121,29 @@ class Options:
                 f"the validation ratio must be at least 0 and below 1, not {self.val_ratio}"
             )
         self.format_options  # noqa: B018 - a bad format or template fails here, before any work
+        self.site_options  # noqa: B018 - and so does a bad --now
+
+    @property
+    def site_options(self) -> SiteOptions:
+        """The site stage's share of the options."""
+        settings: dict[str, Any] = {}
+        if self.now is not None:
+            moment = parse_date(self.now)
+            if moment is None:
+                raise OptionsError(
+                    f"cannot read the time {self.now!r}: give an ISO 8601 date or time, "
+                    "such as 2026-01-31 or 2026-01-31T12:00:00Z"
+                )
+            settings["now"] = moment
+        return SiteOptions(
+            drafts=self.drafts,
+            future=self.future,
+            expired=self.expired,
+            pages=self.pages,
+            base_url=self.base_url,
+            extensions=self.extensions,
+            **settings,
+        )
 
     def make_chunker(self) -> Chunker:
         """Build the configured chunker from the registry."""
@@ -139,10 +172,27 @@ class PostResult:
     duplicates: int = 0
 
 
-def convert_post(source: Source, options: Options, chunker: Chunker) -> PostResult:
-    """Convert one post. Never raises for bad input: a bad post is a ``failed`` result."""
+def convert_post(
+    source: Source,
+    options: Options,
+    chunker: Chunker,
+    judge: Callable[[Post], Verdict] | None = None,
+) -> PostResult:
+    """Convert one post. Never raises for bad input: a bad post is a ``failed`` result.
+
+    ``judge`` is the site's say on the loaded post: a post it does not publish is
+    ``skipped`` with its reason; what it knows about the post goes into ``meta``.
+    """
+    site: Mapping[str, JSONValue] = {}
     try:
         post = load_post(source)
+        if judge is not None:
+            verdict = judge(post)
+            if verdict.skip is not None:
+                return PostResult(
+                    source, source.display, "skipped", reason=verdict.skip, warnings=post.warnings
+                )
+            site = verdict.metadata
         document = clean(post, keep_code=options.keep_code, keep_html=options.keep_html)
     except PostError as error:
         return PostResult(source, source.display, "failed", error=error)
@@ -153,7 +203,8 @@ def convert_post(source: Source, options: Options, chunker: Chunker) -> PostResu
         )
     title = resolve_title(post, document)
     chunks = tuple(chunker.chunk(document))
-    records = tuple(make_records(post, title, chunks, options.chunker, options.format_options))
+    fmt = options.format_options
+    records = tuple(make_records(post, title, chunks, options.chunker, fmt, site=site))
     return PostResult(
         source, source.display, "converted", records, chunks, warnings=document.warnings
     )
@@ -176,21 +227,49 @@ def iter_results(
     instead. Raises :class:`OptionsError` for bad options before reading anything.
     """
     options = options or Options()
-    report = report or _log_diagnostic
-    chunker = options.make_chunker()
     paths = tuple(paths)  # read twice when splitting
+    return _iter_results(paths, options, report or _log_diagnostic, open_input(paths, options))
+
+
+def open_input(paths: Sequence[PathArg], options: Options) -> SiteReader | None:
+    """The site that ``paths`` name, or ``None`` when they are read as plain posts.
+
+    A site is one folder given alone; ``options.site`` says which generator (``auto``
+    detects it). Raises :class:`OptionsError` for a generator named for inputs that
+    are not one folder, or for an unusable site configuration.
+    """
+    if options.site == "plain":
+        return None
+    if len(paths) != 1 or not os.path.isdir(paths[0]):
+        if options.site != "auto":
+            raise OptionsError(f"--site {options.site} reads one folder, the site's root")
+        return None
+    return open_site(paths[0], options.site, options.site_options)
+
+
+def _iter_results(
+    paths: Sequence[PathArg], options: Options, report: Reporter, site: SiteReader | None
+) -> Iterator[PostResult]:
+    chunker = options.make_chunker()
     threshold = None
     if options.val_ratio:
-        sources = iter_sources(paths, options.extensions)
-        names = (item.name for item in sources if isinstance(item, Source))
+        names = (
+            item.name
+            for item, entry in _inputs(paths, options, site)
+            if isinstance(item, Source) and (entry is None or entry.skip is None)
+        )
         threshold = validation_threshold(names, options.val_ratio, options.seed)
     dedupe = Deduplicator() if options.dedupe else None
-    for item in iter_sources(paths, options.extensions):
+    for item, entry in _inputs(paths, options, site):
         if isinstance(item, Skipped):
             report(Diagnostic(item.display, None, item.message, "note"))
             yield PostResult(None, item.display, "skipped", reason=item.reason, read=False)
             continue
-        result = convert_post(item, options, chunker)
+        if entry is not None and entry.skip is not None:
+            yield PostResult(item, item.display, "skipped", reason=entry.skip, read=False)
+            continue
+        judge = None if site is None or entry is None else partial(site.judge, entry)
+        result = convert_post(item, options, chunker, judge)
         for warning in result.warnings:
             report(warning)
         if result.error is not None:
@@ -203,6 +282,21 @@ def iter_results(
             if dedupe is not None:
                 result = _dedupe(result, dedupe, report)
         yield result
+
+
+def _inputs(
+    paths: Sequence[PathArg], options: Options, site: SiteReader | None
+) -> Iterator[tuple[Source | Skipped, Entry | None]]:
+    """Discovery: the site's entries, or every post under ``paths``."""
+    if site is None:
+        for item in iter_sources(paths, options.extensions):
+            yield item, None
+        return
+    root = os.fspath(paths[0])
+    for entry in site.entries():
+        # Run in the site root (the bare command), names read as the site has them.
+        display = entry.name if root in (os.curdir, "") else os.path.join(root, entry.name)
+        yield Source(entry.path, display, entry.name), entry
 
 
 def _dedupe(result: PostResult, dedupe: Deduplicator, report: Reporter) -> PostResult:
@@ -275,6 +369,7 @@ class Summary:
     validation_records: int = 0
     split: bool = False
     outputs: list[str] = field(default_factory=list)
+    site: str | None = None
 
     def add(self, result: PostResult) -> None:
         """Count one result."""
@@ -308,7 +403,8 @@ class Summary:
         """The summary as lines of text."""
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{reason}: {n}" for reason, n in sorted(self.skipped.items()))
-        lines = [
+        lines = [f"read as a {self.site}"] if self.site else []
+        lines += [
             f"posts read: {self.read}, converted: {self.converted}, "
             f"skipped: {skipped}{f' ({reasons})' if reasons else ''}, failed: {self.failed}",
             f"records: {self.records}, characters: {self.characters:,}, "
@@ -341,6 +437,7 @@ def convert(
     llama_factory: bool = False,
     report: Reporter | None = None,
     progress: Callable[[Summary], None] | None = None,
+    explain: Callable[[PostResult], None] | None = None,
     **kwargs: Any,
 ) -> Summary:
     """Convert the posts under ``paths`` into JSONL at ``out`` (``None`` or ``-``: stdout).
@@ -349,7 +446,8 @@ def convert(
     validation records to ``<out>.val.jsonl``, or to ``out`` and ``validation_out`` when
     that is given. ``metadata_out`` receives each record's provenance as a sidecar JSONL,
     line for line (``.train``/``.val`` sidecars when splitting). ``llama_factory`` adds
-    the outputs to ``dataset_info.json`` beside them, for LLaMA-Factory.
+    the outputs to ``dataset_info.json`` beside them, for LLaMA-Factory. ``explain`` is
+    called with every input's result, taken or not, as it is decided.
 
     Files are written to temporary names and renamed when the run ends, so an
     interrupted or ``strict``-stopped run leaves no partial output; ``.gz`` compresses.
@@ -367,11 +465,15 @@ def convert(
         if len(plan.files) < len(plan.records):
             raise OptionsError("LLaMA-Factory's dataset_info.json needs output files, not stdout")
         dataset_info = dataset_info_updates(plan.files, fmt)
+    paths = tuple(paths)
+    site = open_input(paths, options)
     summary = Summary(token_encoding=_token_encoding(options), split=plan.split)
+    if site is not None:
+        summary.site = f"{site.name} site (from {site.reason})"
     summary.outputs = [target or "<stdout>" for target in plan.records]
     options.make_chunker()  # bad options fail here, before the output is touched
+    report = report or _log_diagnostic
     if options.metadata and fmt.spec.strict:
-        report = report or _log_diagnostic
         report(
             Diagnostic(
                 plan.records[0] or "<stdout>",
@@ -381,9 +483,11 @@ def convert(
             )
         )
     with open_outputs(plan) as outputs:
-        for result in iter_results(paths, options, report=report):
+        for result in _iter_results(paths, options, report, site):
             _write(outputs, result, fmt)
             summary.add(result)
+            if explain is not None:
+                explain(result)
             if progress is not None:
                 progress(summary)
     write_dataset_info(dataset_info)
