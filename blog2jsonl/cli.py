@@ -497,7 +497,8 @@ def _explainer(quiet: bool) -> Callable[[PostResult], None]:
     def explain(result: PostResult) -> None:
         _clear_progress(quiet)
         if result.status == "converted":
-            what = f"taken ({len(result.records)} records)"
+            count = len(result.records)
+            what = f"taken ({count} record{'' if count == 1 else 's'})"
         elif result.status == "failed":
             what = "failed"
         else:
