@@ -327,6 +327,14 @@ def main() -> None:
     help="List every file with why it was taken or skipped.",
 )
 @click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Worker processes converting posts; the output is the same for any N "
+    "(1: in this process). [default: the number of cores]",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Stop at the first bad post with exit status 1, leaving no output file.",
@@ -363,6 +371,7 @@ def convert_command(
     now: str | None,
     base_url: str | None,
     explain: bool,
+    jobs: int | None,
     strict: bool,
     quiet: bool,
     **flags: Any,
@@ -450,6 +459,7 @@ def convert_command(
             pages=pages,
             now=now,
             base_url=base_url,
+            jobs=jobs or _default_jobs(),
         )
         summary = convert(
             paths,
@@ -481,6 +491,12 @@ def convert_command(
     if run_check:
         checked = _check_written(summary, check_model, quiet)
     sys.exit(0 if summary.ok and checked else 1)
+
+
+def _default_jobs() -> int:
+    from .parallel import default_jobs
+
+    return default_jobs()
 
 
 def _from_config(ctx: click.Context, name: str, value: str | None, root: str) -> str | None:

@@ -43,6 +43,10 @@ class PostError(Blog2JsonlError):
         self.line = line
         self.message = message
 
+    def __reduce__(self) -> tuple[type[PostError], tuple[str, int, str]]:
+        # Rebuilt from its parts, so that it crosses process boundaries (-j N workers).
+        return type(self), (self.path, self.line, self.message)
+
 
 class ReadError(PostError):
     """The file could not be read from disk."""

@@ -29,6 +29,7 @@ from .format import (
 )
 from .load import load_post
 from .models import Chunk, JSONValue, Post, Record, Source
+from .parallel import ordered_results
 from .sites import Entry, SiteOptions, SiteReader, Verdict, open_site, parse_date
 from .split import post_key, validation_threshold
 from .title import resolve_title
@@ -101,6 +102,7 @@ class Options:
     pages: bool = False
     now: str | None = None
     base_url: str | None = None
+    jobs: int = 1
 
     @property
     def format_options(self) -> FormatOptions:
@@ -116,6 +118,8 @@ class Options:
         )
 
     def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise OptionsError(f"jobs must be at least 1, not {self.jobs}")
         if not 0 <= self.val_ratio < 1:
             raise OptionsError(
                 f"the validation ratio must be at least 0 and below 1, not {self.val_ratio}"
@@ -260,16 +264,24 @@ def _iter_results(
         )
         threshold = validation_threshold(names, options.val_ratio, options.seed)
     dedupe = Deduplicator() if options.dedupe else None
-    for item, entry in _inputs(paths, options, site):
+
+    def convert(source: Source, entry: Entry | None) -> PostResult:
+        judge = None if site is None or entry is None else partial(site.judge, entry)
+        return convert_post(source, options, chunker, judge)
+
+    inputs = _inputs(paths, options, site)
+    for (item, entry), converted in ordered_results(
+        inputs, _task, convert, options.jobs, paths, options
+    ):
         if isinstance(item, Skipped):
             report(Diagnostic(item.display, None, item.message, "note"))
             yield PostResult(None, item.display, "skipped", reason=item.reason, read=False)
             continue
-        if entry is not None and entry.skip is not None:
-            yield PostResult(item, item.display, "skipped", reason=entry.skip, read=False)
+        if converted is None:  # the site passed it over
+            reason = None if entry is None else entry.skip
+            yield PostResult(item, item.display, "skipped", reason=reason, read=False)
             continue
-        judge = None if site is None or entry is None else partial(site.judge, entry)
-        result = convert_post(item, options, chunker, judge)
+        result = converted
         for warning in result.warnings:
             report(warning)
         if result.error is not None:
@@ -282,6 +294,16 @@ def _iter_results(
             if dedupe is not None:
                 result = _dedupe(result, dedupe, report)
         yield result
+
+
+def _task(
+    pair: tuple[Source | Skipped, Entry | None],
+) -> tuple[Source, Entry | None] | None:
+    """What a discovered item needs converted: nothing for paths passed over."""
+    item, entry = pair
+    if isinstance(item, Skipped) or (entry is not None and entry.skip is not None):
+        return None
+    return item, entry
 
 
 def _inputs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 from blog2jsonl import Diagnostic, Options, convert
@@ -57,3 +58,17 @@ def test_a_post_copied_under_two_paths_is_reported_once(tmp_path: Path) -> None:
     everything = Options(chunker_options={"max_chars": 300}, dedupe=False)
     kept = convert([tmp_path / "blog"], tmp_path / "all.jsonl", everything)
     assert kept.records == 2 * len(original.records) + 1 and kept.duplicates == 0
+
+
+def test_memory_is_a_digest_per_record_and_a_name_per_post() -> None:
+    texts = [f"Paragraph number {i}, " * 20 for i in range(20_000)]
+    tracemalloc.start()
+    dedupe = Deduplicator()
+    before = tracemalloc.get_traced_memory()[0]
+    for post in range(2_000):
+        dedupe.keep(f"posts/{post:05d}.md", texts[post * 10 : post * 10 + 10])
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    # Not the texts (~400 bytes each): about 100 bytes a record, 100 a post.
+    assert held < 150 * 20_000 + 150 * 2_000, held
+    assert dedupe.keep("again.md", texts[:3]).copy_of == "posts/00000.md"
