@@ -10,10 +10,11 @@ edges than it did inside it.
 
 from __future__ import annotations
 
-import codecs
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from itertools import accumulate, compress
 from typing import TYPE_CHECKING
 
 from ..models import Chunk, Document, Heading
@@ -50,22 +51,22 @@ class TokenOffsets:
 
     @classmethod
     def of(cls, encoding: tiktoken.Encoding, text: str) -> TokenOffsets:
-        """Encode ``text`` once and record its token boundaries."""
-        pieces = encoding.decode_tokens_bytes(encoding.encode_ordinary(text))
-        chars, counts = [0], [0]
-        position = 0
+        """Encode ``text`` once and record its token boundaries.
+
+        Works from per-token tables (characters each token starts; whether it begins
+        inside a character), so no Python code runs per token but C-level iteration.
+        """
+        tokens = encoding.encode_ordinary(text)
+        starts, continues = _char_tables(encoding)
+        # Characters started by the end of each token: at a boundary where the next
+        # token does not begin inside a character, that is the character offset.
+        ends = list(accumulate(map(starts.__getitem__, tokens)))
         if text.isascii():
-            for count, piece in enumerate(pieces, 1):
-                position += len(piece)
-                chars.append(position)
-                counts.append(count)
-        else:
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            for count, piece in enumerate(pieces, 1):
-                position += len(decoder.decode(piece))
-                if not decoder.getstate()[0]:  # no bytes of a character left pending
-                    chars.append(position)
-                    counts.append(count)
+            return cls([0, *ends], list(range(len(tokens) + 1)))
+        clean = [not flag for flag in map(continues.__getitem__, tokens[1:])]
+        clean.append(True)
+        chars = [0, *compress(ends, clean)]
+        counts = [0, *compress(range(1, len(tokens) + 1), clean)]
         return cls(chars, counts)
 
     def tokens_before(self, position: int) -> int:
@@ -80,6 +81,25 @@ class TokenOffsets:
         """The first boundary at which at least ``tokens`` tokens have ended."""
         index = bisect_right(self.counts, tokens - 1)
         return self.chars[min(index, len(self.chars) - 1)]
+
+
+_CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 bytes that never start a character
+
+
+@cache
+def _char_tables(encoding: tiktoken.Encoding) -> tuple[list[int], list[bool]]:
+    """Per token rank: how many characters its bytes start, and whether its first byte
+    continues a character begun by the token before. Built once per encoding."""
+    size = encoding.max_token_value + 1
+    starts, continues = [0] * size, [False] * size
+    for rank in range(size):
+        try:
+            piece = encoding.decode_single_token_bytes(rank)
+        except KeyError:  # a gap in the vocabulary, never produced by encode_ordinary
+            continue
+        starts[rank] = len(piece.translate(None, _CONTINUATION))
+        continues[rank] = bool(piece) and 0x80 <= piece[0] < 0xC0
+    return starts, continues
 
 
 class TokensChunker:
