@@ -20,7 +20,7 @@ from click.core import ParameterSource
 if TYPE_CHECKING:
     from .chunkers import ChunkerRegistry
     from .errors import Diagnostic
-    from .pipeline import PostResult, Summary
+    from .pipeline import Options, PostResult, Summary
 
 __all__ = ["main"]
 
@@ -335,6 +335,26 @@ def main() -> None:
     "(1: in this process). [default: the number of cores]",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: convert on a Ray cluster with Ray Data into sharded files in the -o folder "
+    "(pip install 'blog2jsonl[ray]').",
+)
+@click.option(
+    "--ray-address",
+    metavar="ADDRESS",
+    help="ray: the cluster to join (e.g. auto, ray://head:10001). [default: a local Ray]",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["jsonl", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="ray: the shards' file format.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Stop at the first bad post with exit status 1, leaving no output file.",
@@ -372,6 +392,9 @@ def convert_command(
     base_url: str | None,
     explain: bool,
     jobs: int | None,
+    engine: str,
+    ray_address: str | None,
+    output_format: str,
     strict: bool,
     quiet: bool,
     **flags: Any,
@@ -461,17 +484,31 @@ def convert_command(
             base_url=base_url,
             jobs=jobs or _default_jobs(),
         )
-        summary = convert(
-            paths,
-            output,
-            options,
-            validation_out=val_output,
-            metadata_out=metadata_file,
-            llama_factory=llama_factory,
-            report=report,
-            progress=_progress(quiet),
-            explain=_explainer(quiet) if explain else None,
-        )
+        if engine == "ray":
+            local_only = {
+                "--val-output": val_output is not None,
+                "--metadata-file": metadata_file is not None,
+                "--llama-factory": llama_factory,
+                "--check": run_check,
+                "--explain": explain,
+            }
+            for flag in (flag for flag, given in local_only.items() if given):
+                raise OptionsError(f"{flag} works with the local engine, not --engine ray")
+            summary = _convert_with_ray(paths, output, options, ray_address, output_format, report)
+        elif ray_address is not None or output_format != "jsonl":
+            raise OptionsError("--ray-address and --output-format go with --engine ray")
+        else:
+            summary = convert(
+                paths,
+                output,
+                options,
+                validation_out=val_output,
+                metadata_out=metadata_file,
+                llama_factory=llama_factory,
+                report=report,
+                progress=_progress(quiet),
+                explain=_explainer(quiet) if explain else None,
+            )
     except OptionsError as error:
         raise click.UsageError(str(error)) from None
     except PostError as error:  # --strict
@@ -491,6 +528,24 @@ def convert_command(
     if run_check:
         checked = _check_written(summary, check_model, quiet)
     sys.exit(0 if summary.ok and checked else 1)
+
+
+def _convert_with_ray(
+    paths: tuple[str, ...],
+    output: str,
+    options: Options,
+    address: str | None,
+    output_format: str,
+    report: Callable[[Diagnostic], None],
+) -> Summary:
+    from .engines import convert_with_ray
+    from .errors import OptionsError
+
+    if output == "-":
+        raise OptionsError("--engine ray writes shards into a folder: give -o FOLDER")
+    return convert_with_ray(
+        paths, output, options, address=address, output_format=output_format, report=report
+    )
 
 
 def _default_jobs() -> int:
