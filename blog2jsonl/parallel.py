@@ -88,7 +88,17 @@ def _in_workers(
     paths: Sequence[PathArg],
     options: Options,
 ) -> Iterator[tuple[T, PostResult | None]]:
-    pool = multiprocessing.get_context().Pool(jobs, _start_worker, (tuple(paths), options))
+    # Workers must never see Ctrl-C, not even before their initializer runs: it is
+    # blocked while they are forked (they inherit the mask; the initializer ignores it
+    # and unblocks), and one pressed meanwhile reaches this process when unblocked.
+    block = hasattr(signal, "pthread_sigmask")
+    if block:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = multiprocessing.get_context().Pool(jobs, _start_worker, (tuple(paths), options))
+    finally:
+        if block:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     pending: deque[tuple[T, AsyncResult[PostResult] | PostResult | None]] = deque()
     try:
         for item in items:
@@ -123,6 +133,8 @@ def _start_worker(paths: tuple[PathArg, ...], options: Options) -> None:
     global _worker
     # Ctrl-C goes to the whole process group: the parent alone decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     from .pipeline import open_input
 
     _worker = (options, options.make_chunker(), open_input(paths, options))

@@ -99,7 +99,12 @@ def processes_mentioning(marker: str) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for orphans")
 def test_ctrl_c_leaves_no_output_and_no_orphans(tmp_path: Path) -> None:
-    blog = make_blog(tmp_path / "blog", 400)
+    blog = tmp_path / "blog"
+    for i in range(2000):  # long enough to be interrupted mid-run even on a fast machine
+        text = " ".join(f"Post {i} sentence {j} says its own thing." for j in range(150))
+        path = blog / f"{i // 100:02d}" / f"post-{i:04d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: Post {i}\n---\n{text}\n", encoding="utf-8")
     out = tmp_path / "interrupted.jsonl"
     argv = [sys.executable, "-m", "blog2jsonl", str(blog), "-o", str(out), "-j", "2"]
     argv += ["--chunker", "tokens", "--max-tokens", "64"]
@@ -111,7 +116,11 @@ def test_ctrl_c_leaves_no_output_and_no_orphans(tmp_path: Path) -> None:
         time.sleep(0.05)
     assert len(processes_mentioning(str(out))) >= 3, "the workers never started"
     os.killpg(process.pid, signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("the run did not stop within 60 s of Ctrl-C")
     assert process.returncode == 130, stderr
     assert b"interrupted; no output written" in stderr
     assert b"Traceback" not in stderr
