@@ -15,6 +15,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from multiprocessing.pool import AsyncResult
 from typing import TYPE_CHECKING, TypeVar
 
@@ -68,16 +69,11 @@ def ordered_results(
             if len(head) >= MIN_PARALLEL_POSTS:
                 break
     if jobs <= 1 or len(head) < MIN_PARALLEL_POSTS:
-        for item in (*head, *iterator) if jobs > 1 else iterator:
+        for item in chain(head, iterator):
             work = task(item)
             yield item, None if work is None else convert(*work)
         return
-    yield from _in_workers(_chain(head, iterator), task, convert, jobs, paths, options)
-
-
-def _chain(head: list[T], rest: Iterator[T]) -> Iterator[T]:
-    yield from head
-    yield from rest
+    yield from _in_workers(chain(head, iterator), task, convert, jobs, paths, options)
 
 
 def _in_workers(

@@ -48,9 +48,12 @@ __all__ = [
     "Summary",
     "convert",
     "convert_post",
+    "discover_inputs",
     "iter_records",
     "iter_results",
+    "log_diagnostic",
     "open_input",
+    "token_encoding_for",
 ]
 
 Reporter = Callable[[Diagnostic], None]
@@ -60,7 +63,8 @@ PathArg = str | os.PathLike[str]
 _log = logging.getLogger("blog2jsonl")
 
 
-def _log_diagnostic(diagnostic: Diagnostic) -> None:
+def log_diagnostic(diagnostic: Diagnostic) -> None:
+    """The default reporter: ``diagnostic`` to the ``blog2jsonl`` logger, by severity."""
     level = logging.ERROR if diagnostic.severity == "error" else logging.WARNING
     if diagnostic.severity == "note":
         level = logging.INFO
@@ -232,7 +236,7 @@ def iter_results(
     """
     options = options or Options()
     paths = tuple(paths)  # read twice when splitting
-    return _iter_results(paths, options, report or _log_diagnostic, open_input(paths, options))
+    return _iter_results(paths, options, report or log_diagnostic, open_input(paths, options))
 
 
 def open_input(paths: Sequence[PathArg], options: Options) -> SiteReader | None:
@@ -259,7 +263,7 @@ def _iter_results(
     if options.val_ratio:
         names = (
             item.name
-            for item, entry in _inputs(paths, options, site)
+            for item, entry in discover_inputs(paths, options, site)
             if isinstance(item, Source) and (entry is None or entry.skip is None)
         )
         threshold = validation_threshold(names, options.val_ratio, options.seed)
@@ -269,7 +273,7 @@ def _iter_results(
         judge = None if site is None or entry is None else partial(site.judge, entry)
         return convert_post(source, options, chunker, judge)
 
-    inputs = _inputs(paths, options, site)
+    inputs = discover_inputs(paths, options, site)
     for (item, entry), converted in ordered_results(
         inputs, _task, convert, options.jobs, paths, options
     ):
@@ -306,10 +310,11 @@ def _task(
     return item, entry
 
 
-def _inputs(
+def discover_inputs(
     paths: Sequence[PathArg], options: Options, site: SiteReader | None
 ) -> Iterator[tuple[Source | Skipped, Entry | None]]:
-    """Discovery: the site's entries, or every post under ``paths``."""
+    """Discovery, for every engine: the site's entries (each with its
+    :class:`~blog2jsonl.sites.Entry`), or every post under ``paths`` (with ``None``)."""
     if site is None:
         for item in iter_sources(paths, options.extensions):
             yield item, None
@@ -489,12 +494,12 @@ def convert(
         dataset_info = dataset_info_updates(plan.files, fmt)
     paths = tuple(paths)
     site = open_input(paths, options)
-    summary = Summary(token_encoding=_token_encoding(options), split=plan.split)
+    summary = Summary(token_encoding=token_encoding_for(options), split=plan.split)
     if site is not None:
         summary.site = f"{site.name} site (from {site.reason})"
     summary.outputs = [target or "<stdout>" for target in plan.records]
     options.make_chunker()  # bad options fail here, before the output is touched
-    report = report or _log_diagnostic
+    report = report or log_diagnostic
     if options.metadata and fmt.spec.strict:
         report(
             Diagnostic(
@@ -521,7 +526,8 @@ def _write(outputs: Outputs, result: PostResult, fmt: FormatOptions) -> None:
         outputs.write(format_record(record, fmt), record.meta, validation=result.validation)
 
 
-def _token_encoding(options: Options) -> str:
+def token_encoding_for(options: Options) -> str:
+    """The encoding the summary counts tokens in: the chunker's, else ``o200k_base``."""
     from .chunkers.tokens import resolve_encoding
 
     chosen = options.chunker_options

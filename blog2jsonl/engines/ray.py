@@ -50,11 +50,11 @@ from ..pipeline import (
     Options,
     Reporter,
     Summary,
-    _inputs,
-    _log_diagnostic,
-    _token_encoding,
     convert_post,
+    discover_inputs,
+    log_diagnostic,
     open_input,
+    token_encoding_for,
 )
 from ..tokenizer import count_tokens
 from ..write import dumps_record
@@ -149,10 +149,10 @@ def convert_with_ray(
     paths = tuple(paths)
     site = open_input(paths, options)
     options.make_chunker()  # bad chunker options fail here, before Ray starts
-    inputs = list(_inputs(paths, options, site))
+    inputs = list(discover_inputs(paths, options, site))
     jobs, entries = _jobs(inputs)
     summary = RaySummary(
-        token_encoding=_token_encoding(options),
+        token_encoding=token_encoding_for(options),
         out_dir=os.fspath(out_dir),
         output_format=output_format,
     )
@@ -165,7 +165,7 @@ def convert_with_ray(
     ):
         rows = _convert_remotely(ray, jobs, options, site, entries, workers)
         try:
-            _collect(inputs, rows, options, report or _log_diagnostic, summary, shards)
+            _collect(inputs, rows, options, report or log_diagnostic, summary, shards)
         finally:
             rows.close()
     summary.shards = list(shards.published)
@@ -337,7 +337,7 @@ class _Converter:
         self._options = options
         self._format = options.format_options
         self._chunker = options.make_chunker()
-        self._encoding = _token_encoding(options)
+        self._encoding = token_encoding_for(options)
         self._site = site
         self._entries = entries
         self._schema = _row_schema()
