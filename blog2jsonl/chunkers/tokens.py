@@ -2,20 +2,28 @@
 
 The document is encoded once; windows are measured on token offsets, and a part ends on
 the same boundaries as ``chars`` wherever one lies inside the window. A window never
-ends inside a character, so a part never holds a U+FFFD that the post did not. Each
-part is encoded once more on its own to count its tokens exactly: the budget is a hard
-limit, and a part cut out of a longer text can tokenize a little differently at its
-edges than it did inside it.
+ends inside a character, so a part never holds a U+FFFD that the post did not.
+
+The budget is a hard limit on a part encoded on its own, and a part cut out of a longer
+text can tokenize a little differently at its edges than it did inside it. A part's
+count is therefore exact, but only its edges are encoded again: tiktoken first splits
+text into pieces with a regular expression and encodes each piece alone, and at some
+places (:data:`_PIECE_EDGE`) every split of any text has a piece boundary that nothing
+after it can move. Between the first such place after a part's start and the last one
+well before its end, the part has exactly the document's tokens.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress, islice
 from typing import TYPE_CHECKING
+
+import regex  # type: ignore[import-untyped, unused-ignore]
 
 from ..models import Chunk, Document, Heading
 from ..tokenizer import encoding_for_model, get_encoding
@@ -25,7 +33,14 @@ from .cut import choose_cut
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = ["MIN_TOKENS", "TokenOffsets", "TokensChunker", "resolve_encoding", "split_tokens"]
+__all__ = [
+    "MIN_TOKENS",
+    "TokenOffsets",
+    "TokensChunker",
+    "count_tokens",
+    "resolve_encoding",
+    "split_tokens",
+]
 
 #: The smallest budget accepted: one character can take four tokens.
 MIN_TOKENS = 8
@@ -41,32 +56,59 @@ def resolve_encoding(encoding: str | None, model: str | None) -> str:
     return by_model
 
 
+# Places where tiktoken's pre-tokenizer (the cl100k_base and o200k_base patterns) always
+# ends a piece, whatever comes after: after a letter that a space, tab, newline or
+# sentence punctuation follows (no letter piece takes one of those in; o200k's "'s"
+# suffix needs an apostrophe), and after a newline that a letter, digit, CJK ideograph or
+# Markdown line start follows (a run of newlines or a punctuation piece ends there; o200k
+# lets a punctuation piece take a "/" after its newlines, so "/" is left out). No piece
+# before such a place looks more than two characters past it. The letter classes are
+# spelled out as ranges that every Unicode version agrees are letters, rather than
+# \p{L}, whose extent depends on the Unicode version of each library.
+_LETTER = (
+    r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # Latin
+    r"\u0410-\u044f\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff"  # Cyrillic, kana, CJK
+)
+_PIECE_EDGE_PATTERN = (
+    rf"(?<=[{_LETTER}])(?=[ \t\n,.;:!?\uff0c\u3002\u3001\uff1b\uff1a\uff01\uff1f])"
+    rf"|(?<=\n)(?=[{_LETTER}0-9#*>\-\[(|])"
+)
+_PIECE_EDGE = regex.compile(_PIECE_EDGE_PATTERN)
+_PIECE_EDGE_REVERSED = regex.compile("(?r)" + _PIECE_EDGE_PATTERN)
+#: The encodings whose pre-tokenizer patterns :data:`_PIECE_EDGE` was derived from.
+_EDGE_ENCODINGS = frozenset({"cl100k_base", "o200k_base"})
+# A part's last edge is this many characters before its end, at least: the piece before
+# an edge may look two characters past it.
+_EDGE_MARGIN = 4
+
+
 @dataclass(frozen=True, slots=True)
 class TokenOffsets:
     """Where a text's tokens may be cut: ``chars[i]`` is a character offset at which
     ``counts[i]`` tokens have ended exactly (offsets inside a character are left out)."""
 
-    chars: list[int]
-    counts: list[int]
+    chars: Sequence[int]
+    counts: Sequence[int]
 
     @classmethod
     def of(cls, encoding: tiktoken.Encoding, text: str) -> TokenOffsets:
         """Encode ``text`` once and record its token boundaries.
 
         Works from per-token tables (characters each token starts; whether it begins
-        inside a character), so no Python code runs per token but C-level iteration.
+        a character), so no Python code runs per token but C-level iteration, and keeps
+        the offsets in arrays of machine integers.
         """
         tokens = encoding.encode_ordinary(text)
-        starts, continues = _char_tables(encoding)
+        starts, begins = _char_tables(encoding)
         # Characters started by the end of each token: at a boundary where the next
-        # token does not begin inside a character, that is the character offset.
-        ends = list(accumulate(map(starts.__getitem__, tokens)))
+        # token begins a character, that is the character offset.
+        ends = accumulate(map(starts.__getitem__, tokens), initial=0)
         if text.isascii():
-            return cls([0, *ends], list(range(len(tokens) + 1)))
-        clean = [not flag for flag in map(continues.__getitem__, tokens[1:])]
-        clean.append(True)
-        chars = [0, *compress(ends, clean)]
-        counts = [0, *compress(range(1, len(tokens) + 1), clean)]
+            return cls(array("q", ends), range(len(tokens) + 1))
+        clean = chain((True,), map(begins.__getitem__, islice(tokens, 1, None)), (True,))
+        chars = array("q", compress(ends, clean))
+        clean = chain((True,), map(begins.__getitem__, islice(tokens, 1, None)), (True,))
+        counts = array("q", compress(range(len(tokens) + 1), clean))
         return cls(chars, counts)
 
     def tokens_before(self, position: int) -> int:
@@ -83,23 +125,49 @@ class TokenOffsets:
         return self.chars[min(index, len(self.chars) - 1)]
 
 
+def count_tokens(
+    text: str, start: int, end: int, encoding: tiktoken.Encoding, offsets: TokenOffsets
+) -> int:
+    """``len(encoding.encode_ordinary(text[start:end]))``, encoding only the edges.
+
+    ``offsets`` are the token boundaries of the whole ``text``. Between the first piece
+    edge at or after ``start`` and the last one a few characters before ``end``, the
+    part's tokens are the text's; only what lies outside them is encoded again.
+    """
+    if encoding.name in _EDGE_ENCODINGS and end - start > 2 * _EDGE_MARGIN:
+        first = start if start == 0 else _first_edge(text, start, end - _EDGE_MARGIN)
+        if first is not None:
+            last = _PIECE_EDGE_REVERSED.search(text, first + 1, end - _EDGE_MARGIN + 1)
+            if last is not None:
+                middle = offsets.tokens_before(last.start()) - offsets.tokens_before(first)
+                head = len(encoding.encode_ordinary(text[start:first])) if first > start else 0
+                return head + middle + len(encoding.encode_ordinary(text[last.start() : end]))
+    return len(encoding.encode_ordinary(text[start:end]))
+
+
+def _first_edge(text: str, start: int, stop: int) -> int | None:
+    found = _PIECE_EDGE.search(text, start, stop)
+    return None if found is None else found.start()
+
+
 _CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 bytes that never start a character
 
 
 @cache
 def _char_tables(encoding: tiktoken.Encoding) -> tuple[list[int], list[bool]]:
     """Per token rank: how many characters its bytes start, and whether its first byte
-    continues a character begun by the token before. Built once per encoding."""
+    begins a character (rather than continuing one begun by the token before). Built
+    once per encoding."""
     size = encoding.max_token_value + 1
-    starts, continues = [0] * size, [False] * size
+    starts, begins = [0] * size, [True] * size
     for rank in range(size):
         try:
             piece = encoding.decode_single_token_bytes(rank)
         except KeyError:  # a gap in the vocabulary, never produced by encode_ordinary
             continue
         starts[rank] = len(piece.translate(None, _CONTINUATION))
-        continues[rank] = bool(piece) and 0x80 <= piece[0] < 0xC0
-    return starts, continues
+        begins[rank] = not piece or not 0x80 <= piece[0] < 0xC0
+    return starts, begins
 
 
 class TokensChunker:
@@ -162,7 +230,7 @@ def split_tokens(
             limit = min(max(limit, position + 1), stop)
             cut = choose_cut(text, position, limit, stop, headings)
             end = trim_end(text, position, cut)
-            tokens = len(encoding.encode_ordinary(text[position:end]))
+            tokens = count_tokens(text, position, end, encoding, offsets)
             if tokens <= max_tokens:
                 break
             # Encoded alone, the part came out longer: pull the window in by the excess.
