@@ -13,9 +13,13 @@ Peak RSS is the larger of two figures:
 
 - ``ru_maxrss`` from ``os.wait4()``: exact, but of the largest *single* process among the
   command and the descendants it waited for;
-- with ``psutil`` installed, the summed RSS of the command's whole process tree, sampled
-  every 50 ms. This is what counts for ``-j 2``, where workers run beside the parent;
-  pages shared copy-on-write are counted once per process, so this figure errs high.
+- with ``psutil`` installed, the summed PSS (proportional set size) of the command's
+  whole process tree, sampled every 50 ms. This is what counts for ``-j 2``, where
+  workers run beside the parent and share its pages copy-on-write (the tokenizer's
+  tables, loaded once before the workers are forked): PSS charges a page shared by N
+  processes 1/N to each, so the sum is the memory the tree really holds, the figure a
+  container's memory limit sees. Summed RSS would count each shared page once per
+  process.
 
 A single-process command gets the exact kernel figure (sampling can only see less).
 POSIX only: ``os.wait4`` and ``killpg`` do not exist on Windows.
@@ -53,7 +57,7 @@ class Measurement:
 
 
 class _TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process's descendants (not the process) until stopped."""
+    """Samples the summed PSS of a process's descendants (not the process) until stopped."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -74,7 +78,7 @@ class _TreeSampler(threading.Thread):
                 return
             for process in processes:
                 with contextlib.suppress(psutil.Error):  # a worker that just exited
-                    total += process.memory_info().rss
+                    total += process.memory_full_info().pss
             self.peak = max(self.peak, total)
             self._stop_event.wait(SAMPLE_SECONDS)
 

@@ -43,7 +43,7 @@ CHUNKERS = {
 }
 RSS_METHOD = (
     "the larger of os.wait4()'s ru_maxrss for the row's process (exact, largest single "
-    "process) and the summed RSS of its process tree sampled every 50 ms with psutil"
+    "process) and the summed PSS of its process tree sampled every 50 ms with psutil"
 )
 
 
