@@ -8,12 +8,14 @@ import subprocess
 import sys
 import time
 from multiprocessing import active_children
+from multiprocessing.pool import ThreadPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from blog2jsonl import Diagnostic, Options, PostError, convert
+from blog2jsonl import Diagnostic, Options, PostError, convert, parallel
 from blog2jsonl.cli import main
 from blog2jsonl.parallel import MIN_PARALLEL_POSTS
 from blog2jsonl.pipeline import iter_results
@@ -127,3 +129,26 @@ def test_ctrl_c_leaves_no_output_and_no_orphans(tmp_path: Path) -> None:
     assert not out.exists() and not list(tmp_path.glob(".interrupted.jsonl.*"))
     time.sleep(0.2)
     assert processes_mentioning(str(out)) == []
+
+
+def test_a_long_post_starts_before_the_posts_ahead_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blog = make_blog(tmp_path / "blog", 3 * MIN_PARALLEL_POSTS)
+    (blog / "zz-long.md").write_text("# Long\n\n" + "Words of a long post. " * 20_000)
+    options = Options(jobs=2)
+    started: list[str] = []
+
+    class Recording(ThreadPool):  # the scheduling under test runs in this process
+        def apply_async(self, func: Any, args: Any = (), *rest: Any) -> Any:
+            started.append(args[0].name)
+            return super().apply_async(func, args, *rest)
+
+    monkeypatch.setattr(parallel, "_worker", (options, options.make_chunker(), None))
+    monkeypatch.setattr(parallel, "_start_pool", lambda *_: Recording(2))
+    names = [result.display for result in iter_results([blog], options)]
+
+    assert started[0] == "zz-long.md"  # discovered ahead, started first
+    assert sorted(started) == sorted(name.rpartition("blog/")[2] for name in names)
+    assert names[-1].endswith("zz-long.md")  # handed back in input order all the same
+    assert names == [result.display for result in iter_results([blog], Options(jobs=1))]
