@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from blog2jsonl.chunkers import tokens
 from blog2jsonl.chunkers.tokens import TokenOffsets, count_tokens
 from blog2jsonl.tokenizer import get_encoding
 
@@ -80,3 +81,16 @@ def test_count_tokens_encodes_only_the_edges_of_a_long_part() -> None:
     count = count_tokens(text, start, end, Counting(), offsets)  # type: ignore[arg-type]
     assert count == len(encoding.encode_ordinary(text[start:end]))
     assert sum(calls) < 40  # two short edges, not the 34,000-character part
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts(), name=st.sampled_from(ENCODINGS))
+def test_offsets_encoded_in_segments_equal_offsets_encoded_whole(text: str, name: str) -> None:
+    encoding = get_encoding(name)
+    whole = TokenOffsets.of(encoding, text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tokens, "_SEGMENT", 8)  # a segment cut every few characters
+        segmented = TokenOffsets.of(encoding, text)
+    assert list(segmented.chars) == list(whole.chars)
+    assert list(segmented.counts) == list(whole.counts)
+    assert whole.counts[-1] == len(encoding.encode_ordinary(text))

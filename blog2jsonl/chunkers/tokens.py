@@ -77,6 +77,8 @@ _PIECE_EDGE = regex.compile(_PIECE_EDGE_PATTERN)
 _PIECE_EDGE_REVERSED = regex.compile("(?r)" + _PIECE_EDGE_PATTERN)
 #: The encodings whose pre-tokenizer patterns :data:`_PIECE_EDGE` was derived from.
 _EDGE_ENCODINGS = frozenset({"cl100k_base", "o200k_base"})
+# How long a text TokenOffsets.of encodes in one go, in characters.
+_SEGMENT = 1 << 16
 # A part's last edge is this many characters before its end, at least: the piece before
 # an edge may look two characters past it.
 _EDGE_MARGIN = 4
@@ -96,20 +98,30 @@ class TokenOffsets:
 
         Works from per-token tables (characters each token starts; whether it begins
         a character), so no Python code runs per token but C-level iteration, and keeps
-        the offsets in arrays of machine integers.
+        the offsets in arrays of machine integers. A long text is encoded a segment at a
+        time, cut at piece edges (which gives the same tokens), so that a post of many
+        megabytes never has all its tokens in a Python list at once.
         """
-        tokens = encoding.encode_ordinary(text)
         starts, begins = _char_tables(encoding)
-        # Characters started by the end of each token: at a boundary where the next
-        # token begins a character, that is the character offset.
-        ends = accumulate(map(starts.__getitem__, tokens), initial=0)
-        if text.isascii():
-            return cls(array("q", ends), range(len(tokens) + 1))
-        clean = chain((True,), map(begins.__getitem__, islice(tokens, 1, None)), (True,))
-        chars = array("q", compress(ends, clean))
-        clean = chain((True,), map(begins.__getitem__, islice(tokens, 1, None)), (True,))
-        counts = array("q", compress(range(len(tokens) + 1), clean))
-        return cls(chars, counts)
+        code = "i" if len(text) < 2**31 else "q"
+        chars, counts = array(code, [0]), array(code, [0])
+        done = 0  # tokens before the segment
+        for start, end in _segments(text, encoding.name):
+            tokens = encoding.encode_ordinary(text[start:end])
+            # Characters started by the end of each token: at a boundary where the next
+            # token begins a character, that is the character offset.
+            ends = accumulate(map(starts.__getitem__, tokens), initial=start)
+            next(ends)
+            numbers = range(done + 1, done + len(tokens) + 1)
+            done += len(tokens)
+            if text.isascii():
+                chars.extend(ends)
+                continue
+            clean = chain(map(begins.__getitem__, islice(tokens, 1, None)), (True,))
+            chars.extend(compress(ends, clean))
+            clean = chain(map(begins.__getitem__, islice(tokens, 1, None)), (True,))
+            counts.extend(compress(numbers, clean))
+        return cls(chars, range(done + 1) if text.isascii() else counts)
 
     def tokens_before(self, position: int) -> int:
         """Tokens that end at or before the boundary at or before ``position``."""
@@ -143,6 +155,18 @@ def count_tokens(
                 head = len(encoding.encode_ordinary(text[start:first])) if first > start else 0
                 return head + middle + len(encoding.encode_ordinary(text[last.start() : end]))
     return len(encoding.encode_ordinary(text[start:end]))
+
+
+def _segments(text: str, encoding: str) -> Iterator[tuple[int, int]]:
+    """``text`` in spans of about :data:`_SEGMENT` characters, cut at piece edges."""
+    start = 0
+    while encoding in _EDGE_ENCODINGS and len(text) - start > 2 * _SEGMENT:
+        edge = _first_edge(text, start + _SEGMENT, len(text))
+        if edge is None:
+            break
+        yield start, edge
+        start = edge
+    yield start, len(text)
 
 
 def _first_edge(text: str, start: int, stop: int) -> int | None:
