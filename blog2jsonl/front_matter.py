@@ -348,8 +348,7 @@ def _load_yaml(raw: str) -> tuple[Any, str | None]:
     text = raw.translate(_HIDE_BREAKS) if hide else raw
     loader = _SafeLoader(text)
     try:
-        _check_nesting(text)
-        node = loader.get_single_node()
+        node = _compose(loader, text)
         if node is None:
             return {}, None
         if hide:
@@ -374,6 +373,43 @@ def _load_yaml(raw: str) -> tuple[Any, str | None]:
     finally:
         loader.dispose()
     return data, _yaml_title(node, data)
+
+
+def _compose(loader: _SafeLoader, text: str) -> yaml.Node | None:
+    """Compose the single document of ``text``, refusing YAML nested too deeply.
+
+    libyaml's composer recurses, so YAML that could nest too deeply is first read as
+    events by :func:`_check_nesting`; most front matter cannot, and is composed at once.
+    Both ways report the same error for broken YAML: the event pass reads the whole
+    text, so a syntax error anywhere wins over what the composer finds on its way (an
+    undefined alias, a second document), and it is run to find that error if any.
+    """
+    if _can_nest_too_deep(text):
+        _check_nesting(text)
+        return loader.get_single_node()
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError:
+        _check_nesting(text)
+        raise
+
+
+def _can_nest_too_deep(text: str) -> bool:
+    """Whether ``text`` could hold collections nested deeper than :data:`MAX_YAML_NESTING`.
+
+    Each collection the parser opens starts at a character of its own: ``[`` or ``{``
+    (flow), ``-`` (block sequence), ``?`` or ``:`` (block mapping, or a single-pair
+    mapping inside a flow sequence); the scanner makes at most one collection's token
+    from any one character. So a text with no more of these characters than the limit
+    cannot open more collections than that, let alone nest them deeper. Counting them
+    is far quicker than parsing, and front matter rarely has more than a few dozen.
+    """
+    count = 0
+    for char in "[{-?:":
+        count += text.count(char)
+        if count > MAX_YAML_NESTING:
+            return True
+    return False
 
 
 def _check_nesting(text: str) -> None:

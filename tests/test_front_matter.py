@@ -14,7 +14,11 @@ from typing import Any
 
 import frontmatter
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from blog2jsonl import front_matter
 from blog2jsonl.errors import FrontMatterError
 from blog2jsonl.front_matter import (
     MAX_YAML_NESTING,
@@ -449,6 +453,67 @@ def test_huge_yaml_nesting_is_refused_without_crashing(tmp_path: Path) -> None:
     )
     assert child.returncode == 0, child.stderr
     assert child.stdout.startswith(f"{path}:2: front matter is nested too deeply")
+
+
+# Text a YAML scanner turns into tokens of every kind, nesting included.
+_YAML_PIECES = [
+    *"[]{}-?:,'\"&*!#|>%@` \t\n\u2028\x85a",
+    *("- ", "? ", ": ", "\n  ", "\n- ", "k: ", "&a ", "*a", "!!str ", "[a: ", "{? ", "--- "),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_YAML_PIECES), max_size=80).map("".join))
+def test_every_yaml_collection_opens_at_a_character_of_its_own(text: str) -> None:
+    # What lets front_matter skip its nesting pass over short front matter: no more
+    # collections start than the text has of the five characters that can start one.
+    loaders: list[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = [yaml.SafeLoader]
+    if yaml.__with_libyaml__:
+        loaders.append(yaml.CSafeLoader)
+    for loader_class in loaders:
+        loader = loader_class(text)
+        starts = 0
+        try:
+            while loader.check_event():
+                starts += isinstance(loader.get_event(), yaml.CollectionStartEvent)
+        except yaml.YAMLError:
+            pass  # the collections opened before the error count as well
+        finally:
+            loader.dispose()
+        assert starts <= sum(text.count(char) for char in "[{-?:")
+
+
+def test_nesting_pass_is_skipped_for_front_matter_that_cannot_nest_too_deeply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(text: str) -> None:
+        raise AssertionError("the nesting pass ran")
+
+    monkeypatch.setattr(front_matter, "_check_nesting", refuse)
+    text = "---\ntitle: Hi\ndate: 2024-01-02 03:04:05\ntags: [a, b]\nmeta: {x: [1, {y: 2}]}\n---\n"
+    assert split(text).metadata["meta"] == {"x": [1, {"y": 2}]}
+    with pytest.raises(AssertionError, match="nesting pass"):
+        split_front_matter("---\nd: " + "[" * MAX_YAML_NESTING + "]" * MAX_YAML_NESTING + "\n---\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param("a: *nope\nb: 1\n", 2, "found undefined alias", id="alias"),
+        pytest.param("a: *nope\nb: [\n", 3, "did not find expected node content", id="alias-bad"),
+        pytest.param("a: 1\n--- b\n", 3, "but found another document", id="two-docs"),
+        pytest.param(
+            "a: 1\n--- b\n--- [\n", 4, "did not find expected node content", id="docs-bad"
+        ),
+    ],
+)
+def test_a_yaml_syntax_error_anywhere_wins_over_a_composing_error(
+    text: str, line: int, message: str
+) -> None:
+    # The whole block is parsed before it is composed, so an undefined alias or a second
+    # document is reported only when the YAML has no syntax error further on.
+    error = split_error(f"---\n{text}---\n")
+    assert (error.line, error.message) == (line, f"bad YAML: {message}")
 
 
 def test_aliases_that_fit_the_budget_are_expanded() -> None:

@@ -114,6 +114,17 @@ def test_nul_bytes_are_a_decode_error_naming_the_line(tmp_path: Path) -> None:
     assert "NUL" in caught.value.message
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_nul_characters_are_a_decode_error_whatever_the_encoding(encoding: str) -> None:
+    # Only in UTF-8 is a zero byte the same thing as a NUL character; a UTF-16 or
+    # UTF-32 post has zero bytes everywhere and is refused only for a real NUL.
+    text = "\ufeffline one\nWörds 中文 \U0001f600\n"
+    assert decode(text.encode(encoding), "p") == text[1:]
+    with pytest.raises(DecodeError, match="NUL") as caught:
+        decode((text + "then\0binary\n").encode(encoding), "p")
+    assert caught.value.line == 3
+
+
 # --- reading -------------------------------------------------------------------------
 
 

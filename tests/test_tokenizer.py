@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import re
@@ -15,6 +16,7 @@ import pytest
 import tiktoken
 import tiktoken_ext.openai_public as openai_public  # type: ignore[import-untyped]
 
+from blog2jsonl import tokenizer
 from blog2jsonl.errors import OptionsError
 from blog2jsonl.tokenizer import (
     BUNDLED_ENCODINGS,
@@ -151,6 +153,30 @@ def test_bundled_encoding_is_built_like_tiktoken(
     assert ours._mergeable_ranks == theirs._mergeable_ranks
     assert ours.n_vocab == theirs.n_vocab
     assert ours.max_token_value == theirs.max_token_value
+
+
+@pytest.mark.parametrize("name", BUNDLED_ENCODINGS)
+def test_ranks_in_line_order_holds_for_the_bundled_file(name: str) -> None:
+    # The fast path numbers tokens by line instead of parsing each rank: it must give
+    # what parsing every rank gives (test_bundled_encoding_is_built_like_tiktoken then
+    # compares the result with what tiktoken's own loader reads).
+    data = _bundled_bytes(name)
+    parsed = tokenizer._mergeable_ranks(data, in_line_order=False)
+    assert tokenizer._BUNDLED[name].ranks_in_line_order
+    assert tokenizer._mergeable_ranks(data, in_line_order=True) == parsed
+    assert list(parsed.values()) == list(range(len(parsed)))
+
+
+def test_mergeable_ranks_reads_ranks_that_are_not_line_numbers() -> None:
+    data = b"IQ== 0\nIg== 5\n\nIw== 2\n"
+    assert tokenizer._mergeable_ranks(data, in_line_order=False) == {b"!": 0, b'"': 5, b"#": 2}
+
+
+def test_bundled_file_with_a_wrong_hash_is_refused() -> None:
+    spec = tokenizer._BUNDLED["cl100k_base"]
+    altered = dataclasses.replace(spec, sha256="0" * 64)
+    with pytest.raises(OptionsError, match="corrupt"):
+        tokenizer._build_bundled("cl100k_base", altered)
 
 
 def _sample_texts() -> list[tuple[str, str]]:
