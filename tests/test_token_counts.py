@@ -85,12 +85,30 @@ def test_count_tokens_encodes_only_the_edges_of_a_long_part() -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts(), name=st.sampled_from(ENCODINGS))
-def test_offsets_encoded_in_segments_equal_offsets_encoded_whole(text: str, name: str) -> None:
+def test_offsets_answer_as_the_token_boundaries_say(text: str, name: str) -> None:
+    """Every query against the boundaries found by decoding token by token, with the
+    text encoded whole and in segments of a few characters (cut at piece edges)."""
     encoding = get_encoding(name)
-    whole = TokenOffsets.of(encoding, text)
+    tokens_ = encoding.encode_ordinary(text)
+    boundaries = [(0, 0)]  # (character offset, tokens) where a token ends between characters
+    data = b""
+    for count, token in enumerate(tokens_, 1):
+        data += encoding.decode_single_token_bytes(token)
+        if (
+            count == len(tokens_)
+            or not 0x80 <= encoding.decode_single_token_bytes(tokens_[count])[0] < 0xC0
+        ):
+            boundaries.append((len(data.decode("utf-8", "surrogatepass")), count))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tokens, "_SEGMENT", 8)  # a segment cut every few characters
+        patch.setattr(tokens, "_SEGMENT", 8)
+        patch.setattr(tokens, "_BLOCK", 3)
         segmented = TokenOffsets.of(encoding, text)
-    assert list(segmented.chars) == list(whole.chars)
-    assert list(segmented.counts) == list(whole.counts)
-    assert whole.counts[-1] == len(encoding.encode_ordinary(text))
+    for offsets in (TokenOffsets.of(encoding, text), segmented):
+        for position in range(len(text) + 1):
+            expected = max(count for char, count in boundaries if char <= position)
+            assert offsets.tokens_before(position) == expected
+        for count in range(-1, len(tokens_) + 2):
+            after = max((c for c, n in boundaries if n <= count), default=0)
+            at_least = min((c for c, n in boundaries if n >= count), default=len(text))
+            assert offsets.position_after(count) == after
+            assert offsets.position_at_least(count) == at_least

@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, chain, compress, islice
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import regex  # type: ignore[import-untyped, unused-ignore]
@@ -77,64 +77,109 @@ _PIECE_EDGE = regex.compile(_PIECE_EDGE_PATTERN)
 _PIECE_EDGE_REVERSED = regex.compile("(?r)" + _PIECE_EDGE_PATTERN)
 #: The encodings whose pre-tokenizer patterns :data:`_PIECE_EDGE` was derived from.
 _EDGE_ENCODINGS = frozenset({"cl100k_base", "o200k_base"})
-# How long a text TokenOffsets.of encodes in one go, in characters.
-_SEGMENT = 1 << 16
 # A part's last edge is this many characters before its end, at least: the piece before
 # an edge may look two characters past it.
 _EDGE_MARGIN = 4
 
 
+# How long a text TokenOffsets.of encodes in one go, in characters.
+_SEGMENT = 1 << 16
+# Characters between two entries of TokenOffsets.blocks.
+_BLOCK = 1 << 12
+# Token ranks decoded in one call when the byte-length table is built.
+_RANKS_AT_ONCE = 1 << 12
+
+
 @dataclass(frozen=True, slots=True)
 class TokenOffsets:
-    """Where a text's tokens may be cut: ``chars[i]`` is a character offset at which
-    ``counts[i]`` tokens have ended exactly (offsets inside a character are left out)."""
+    """Where a text's tokens end, and so where it may be cut by token counts.
 
-    chars: Sequence[int]
-    counts: Sequence[int]
+    ``ends[k]`` is the UTF-8 byte offset at which ``k`` tokens have ended. A boundary
+    inside a character's bytes (byte-level BPE splits Chinese characters and emoji) is
+    never a place to cut, and the queries skip it. Character offsets are worked out only
+    for the few boundaries a chunker asks about, from ``data`` (the text's UTF-8) and
+    ``blocks`` (the byte offset of every ``block``-th character); ASCII text needs
+    neither.
+    """
+
+    text: str
+    ends: Sequence[int]
+    data: bytes | None = None
+    blocks: Sequence[int] = ()
+    block: int = _BLOCK
 
     @classmethod
     def of(cls, encoding: tiktoken.Encoding, text: str) -> TokenOffsets:
-        """Encode ``text`` once and record its token boundaries.
+        """Encode ``text`` once and record where its tokens end.
 
-        Works from per-token tables (characters each token starts; whether it begins
-        a character), so no Python code runs per token but C-level iteration, and keeps
-        the offsets in arrays of machine integers. A long text is encoded a segment at a
-        time, cut at piece edges (which gives the same tokens), so that a post of many
-        megabytes never has all its tokens in a Python list at once.
+        Sums per-token byte lengths from a table with C-level iteration (no Python code
+        runs per token) into an array of machine integers. A long text is encoded a
+        segment at a time, cut at piece edges (which gives the same tokens), so that a
+        post of many megabytes never has all its tokens in a Python list at once.
         """
-        starts, begins = _char_tables(encoding)
-        code = "i" if len(text) < 2**31 else "q"
-        chars, counts = array(code, [0]), array(code, [0])
-        done = 0  # tokens before the segment
+        lengths = _byte_lengths(encoding)
+        ends = array("i" if len(text) < 2**29 else "q", [0])
         for start, end in _segments(text, encoding.name):
-            tokens = encoding.encode_ordinary(text[start:end])
-            # Characters started by the end of each token: at a boundary where the next
-            # token begins a character, that is the character offset.
-            ends = accumulate(map(starts.__getitem__, tokens), initial=start)
-            next(ends)
-            numbers = range(done + 1, done + len(tokens) + 1)
-            done += len(tokens)
-            if text.isascii():
-                chars.extend(ends)
-                continue
-            clean = chain(map(begins.__getitem__, islice(tokens, 1, None)), (True,))
-            chars.extend(compress(ends, clean))
-            clean = chain(map(begins.__getitem__, islice(tokens, 1, None)), (True,))
-            counts.extend(compress(numbers, clean))
-        return cls(chars, range(done + 1) if text.isascii() else counts)
+            steps = accumulate(
+                map(lengths.__getitem__, encoding.encode_ordinary(text[start:end])),
+                initial=ends[-1],
+            )
+            next(steps)
+            ends.extend(steps)
+        if text.isascii():
+            return cls(text, ends)
+        # The byte offsets of characters 0, _BLOCK, 2 * _BLOCK... up to len(text).
+        whole = range(0, len(text) // _BLOCK * _BLOCK, _BLOCK)
+        sizes = (len(_utf8(text[i : i + _BLOCK])) for i in whole)
+        blocks = array(ends.typecode, accumulate(sizes, initial=0))
+        return cls(text, ends, _utf8(text), blocks, _BLOCK)
 
     def tokens_before(self, position: int) -> int:
         """Tokens that end at or before the boundary at or before ``position``."""
-        return self.counts[bisect_right(self.chars, position) - 1]
+        count = bisect_right(self.ends, self._byte(position)) - 1
+        while not self._clean(count):
+            count -= 1
+        return count
 
     def position_after(self, tokens: int) -> int:
         """The last boundary at which at most ``tokens`` tokens have ended."""
-        return self.chars[bisect_right(self.counts, tokens) - 1]
+        count = min(max(tokens, 0), len(self.ends) - 1)
+        while not self._clean(count):
+            count -= 1
+        return self._char(self.ends[count])
 
     def position_at_least(self, tokens: int) -> int:
         """The first boundary at which at least ``tokens`` tokens have ended."""
-        index = bisect_right(self.counts, tokens - 1)
-        return self.chars[min(index, len(self.chars) - 1)]
+        count = min(max(tokens, 0), len(self.ends) - 1)
+        while not self._clean(count):
+            count += 1
+        return self._char(self.ends[count])
+
+    def _clean(self, count: int) -> bool:
+        """Whether the token after the first ``count`` begins a character."""
+        data = self.data
+        if data is None or count == len(self.ends) - 1:
+            return True
+        return not 0x80 <= data[self.ends[count]] < 0xC0
+
+    def _byte(self, position: int) -> int:
+        if self.data is None:
+            return position
+        block = position // self.block
+        return self.blocks[block] + len(_utf8(self.text[block * self.block : position]))
+
+    def _char(self, offset: int) -> int:
+        if self.data is None:
+            return offset
+        block = bisect_right(self.blocks, offset) - 1
+        run = self.data[self.blocks[block] : offset]
+        return block * self.block + len(run.decode("utf-8", "surrogatepass"))
+
+
+def _utf8(text: str) -> bytes:
+    # A lone surrogate (possible in a Document built by hand) takes three bytes, as the
+    # U+FFFD tiktoken encodes in its place does.
+    return text.encode("utf-8", "surrogatepass")
 
 
 def count_tokens(
@@ -174,24 +219,26 @@ def _first_edge(text: str, start: int, stop: int) -> int | None:
     return None if found is None else found.start()
 
 
-_CONTINUATION = bytes(range(0x80, 0xC0))  # UTF-8 bytes that never start a character
-
-
 @cache
-def _char_tables(encoding: tiktoken.Encoding) -> tuple[list[int], list[bool]]:
-    """Per token rank: how many characters its bytes start, and whether its first byte
-    begins a character (rather than continuing one begun by the token before). Built
-    once per encoding."""
+def _byte_lengths(encoding: tiktoken.Encoding) -> list[int]:
+    """Each token rank's length in bytes, built once per encoding (ranks in bulk, but
+    one at a time where the vocabulary has gaps, which encode_ordinary never yields)."""
+    lengths: list[int] = []
     size = encoding.max_token_value + 1
-    starts, begins = [0] * size, [True] * size
-    for rank in range(size):
+    for first in range(0, size, _RANKS_AT_ONCE):
+        ranks = range(first, min(first + _RANKS_AT_ONCE, size))
         try:
-            piece = encoding.decode_single_token_bytes(rank)
-        except KeyError:  # a gap in the vocabulary, never produced by encode_ordinary
-            continue
-        starts[rank] = len(piece.translate(None, _CONTINUATION))
-        begins[rank] = not piece or not 0x80 <= piece[0] < 0xC0
-    return starts, begins
+            lengths.extend(map(len, encoding.decode_tokens_bytes(list(ranks))))
+        except KeyError:
+            lengths.extend(_length_or_zero(encoding, rank) for rank in ranks)
+    return lengths
+
+
+def _length_or_zero(encoding: tiktoken.Encoding, rank: int) -> int:
+    try:
+        return len(encoding.decode_single_token_bytes(rank))
+    except KeyError:
+        return 0
 
 
 class TokensChunker:
