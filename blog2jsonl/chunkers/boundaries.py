@@ -245,11 +245,24 @@ def best_cut(text: str, start: int, limit: int) -> int:
 
 
 def _paragraph_end(text: str, start: int, limit: int) -> int | None:
-    newlines = [m.end() - 1 for m in _FILLED_LINE_END.finditer(text, start, limit + 1)]
-    for newline in reversed(newlines):
-        if _BLANK_LINE.match(text, newline + 1):
+    # Newlines from the window's end back: the first one that ends a line with text on it
+    # (from start on) and is followed by a blank line. Prose has one within a few lines.
+    newline = limit + 1
+    while (newline := text.rfind("\n", start, newline)) >= 0:
+        if _BLANK_LINE.match(text, newline + 1) and _FILLED_LINE_END.match(
+            text, _line_text_end(text, start, newline), newline + 1
+        ):
             return _before_crlf(text, start, newline)
     return None
+
+
+def _line_text_end(text: str, start: int, newline: int) -> int:
+    """Where the last non-space character before ``newline`` would be, not before
+    ``start``: ``newline - 1`` less the spaces that end the line."""
+    position = newline - 1
+    while position > start and text[position] != "\n" and text[position].isspace():
+        position -= 1
+    return position
 
 
 def _line_end(text: str, start: int, limit: int) -> int | None:
