@@ -48,8 +48,10 @@ class HeadingsChunker:
         self.encoding_name = resolve_encoding(encoding, model)
         if not self.in_chars:
             from ..tokenizer import get_encoding
+            from .tokens import prepare_offsets
 
             self.encoding = get_encoding(self.encoding_name)
+            prepare_offsets(self.encoding)  # now, so that -j's workers inherit it
 
     def chunk(self, document: Document) -> Iterator[Chunk]:
         """Yield one part per (merged) section, cutting sections over the budget."""

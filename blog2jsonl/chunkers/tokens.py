@@ -38,6 +38,7 @@ __all__ = [
     "TokenOffsets",
     "TokensChunker",
     "count_tokens",
+    "prepare_offsets",
     "resolve_encoding",
     "split_tokens",
 ]
@@ -219,6 +220,11 @@ def _first_edge(text: str, start: int, stop: int) -> int | None:
     return None if found is None else found.start()
 
 
+def prepare_offsets(encoding: tiktoken.Encoding) -> None:
+    """Build what :meth:`TokenOffsets.of` needs for ``encoding`` (once per process)."""
+    _byte_lengths(encoding)
+
+
 @cache
 def _byte_lengths(encoding: tiktoken.Encoding) -> list[int]:
     """Each token rank's length in bytes, built once per encoding (ranks in bulk, but
@@ -259,6 +265,7 @@ class TokensChunker:
         self.overlap = overlap
         self.encoding_name = resolve_encoding(encoding, model)
         self.encoding = get_encoding(self.encoding_name)
+        prepare_offsets(self.encoding)  # now, so that -j's workers inherit it
 
     def chunk(self, document: Document) -> Iterator[Chunk]:
         """Yield the document's parts; see :func:`split_tokens`."""
