@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import measure
@@ -28,7 +29,7 @@ import synthetic
 from peers import BUDGET_CHARS, BUDGET_TOKENS, NOT_INSTALLED
 from quality import Unit
 from quality import measure as measure_quality
-from report import MB, Corpus, RowResult, RowSpec, corpus_section, machine_lines
+from report import CEILING_LABEL, MB, Corpus, RowResult, RowSpec, corpus_section, machine_lines
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -45,6 +46,11 @@ RSS_METHOD = (
     "the larger of os.wait4()'s ru_maxrss for the row's process (exact, largest single "
     "process) and the summed PSS of its process tree sampled every 50 ms with psutil"
 )
+
+
+#: Two `tokens -j 1` runs at once, each writing its own output: what two processes get
+#: out of this machine's two cores when they share nothing (the ceiling for -j 2).
+CEILING = RowSpec(CEILING_LABEL, "ceiling", None, 0, CHUNKERS["tokens"], 1)
 
 
 def _blog2jsonl_rows() -> list[RowSpec]:
@@ -183,6 +189,12 @@ class Runner:
         ]
 
     def _argv(self, spec: RowSpec, corpus: Corpus, out: Path, files: Path) -> list[str] | str:
+        if spec.kind == "ceiling":
+            one = self._argv(replace(spec, kind="blog2jsonl"), corpus, out, files)
+            two = self._argv(replace(spec, kind="blog2jsonl"), corpus, out.with_suffix(".2"), files)
+            if isinstance(one, str) or isinstance(two, str):
+                return "n/a"
+            return ["sh", "-c", f"{shlex.join(one)} & {shlex.join(two)} & wait"]
         if spec.kind == "blog2jsonl":
             argv = [
                 *self.cli,
@@ -262,6 +274,7 @@ class Runner:
         for row in rows:
             if row.output is not None:
                 row.output.unlink(missing_ok=True)
+                row.output.with_suffix(".2").unlink(missing_ok=True)  # the ceiling's second
         return rows, identical
 
 
@@ -328,7 +341,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     which = args.corpus or ("synthetic" if args.quick else "both")
     size_mb = args.size_mb if args.size_mb is not None else (2.0 if args.quick else 21.0)
     output = args.output or HERE / ("results-quick.md" if args.quick else "results.md")
-    specs = _blog2jsonl_rows() + ([] if args.quick else PEER_ROWS + BASELINE_ROWS) + FLOOR_ROWS
+    specs = [
+        *_blog2jsonl_rows(),
+        CEILING,
+        *([] if args.quick else PEER_ROWS + BASELINE_ROWS),
+        *FLOOR_ROWS,
+    ]
 
     command = "python benchmarks/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
