@@ -78,7 +78,10 @@ class _TreeSampler(threading.Thread):
                 return
             for process in processes:
                 with contextlib.suppress(psutil.Error):  # a worker that just exited
-                    total += process.memory_full_info().pss
+                    # PSS (reading smaps costs the machine time) only where pages are
+                    # shared: one process alone is measured exactly by ru_maxrss.
+                    memory = process.memory_full_info() if len(processes) > 1 else None
+                    total += memory.pss if memory else process.memory_info().rss
             self.peak = max(self.peak, total)
             self._stop_event.wait(SAMPLE_SECONDS)
 
