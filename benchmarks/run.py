@@ -222,33 +222,38 @@ class Runner:
             str(out),
         ]
 
-    def row(self, spec: RowSpec, corpus: Corpus, files: Path) -> RowResult:
+    def row(
+        self, spec: RowSpec, corpus: Corpus, files: Path, result: RowResult | None = None
+    ) -> RowResult:
+        """Run ``spec`` once more, keeping the fastest time and the highest peak of
+        ``result`` (the earlier runs) and this one; the quality is read on the last run."""
         slug = "".join(c if c.isalnum() else "-" for c in spec.label).strip("-")
         out = self.work / f"{slug}.jsonl"
         argv = self._argv(spec, corpus, out, files)
         if isinstance(argv, str):
             return RowResult(spec, note=argv)
-        result = RowResult(spec, output=out)
-        for _ in range(self.repeat):
-            run = measure.run(argv, env=self.env, timeout=self.timeout)
-            if run.timed_out:
-                return RowResult(spec, note=f"timeout ({self.timeout:.0f} s)")
-            if spec.kind != "blog2jsonl" and run.returncode == NOT_INSTALLED:
-                return RowResult(spec, note="not installed")
-            if run.returncode not in (0, 1) or (spec.kind != "blog2jsonl" and run.returncode):
-                tail = run.stderr.strip().splitlines()[-3:]
-                print(
-                    f"  {spec.label} failed: {shlex.join(argv)}\n  " + "\n  ".join(tail),
-                    file=sys.stderr,
-                )
-                return RowResult(spec, note=f"failed (exit {run.returncode})")
-            if run.returncode == 1:
-                result.warnings.append(
-                    "exit 1 (some posts failed): " + " / ".join(run.stderr.splitlines()[:2])
-                )
-            result.wall = min(result.wall or run.wall, run.wall)
-            result.peak_rss = max(result.peak_rss or 0, run.peak_rss)
-        if spec.unit is not None:
+        if result is not None and result.note is not None:
+            return result  # failed, timed out or not installed: once is enough
+        result = result or RowResult(spec, output=out)
+        run = measure.run(argv, env=self.env, timeout=self.timeout)
+        if run.timed_out:
+            return RowResult(spec, note=f"timeout ({self.timeout:.0f} s)")
+        if spec.kind != "blog2jsonl" and run.returncode == NOT_INSTALLED:
+            return RowResult(spec, note="not installed")
+        if run.returncode not in (0, 1) or (spec.kind != "blog2jsonl" and run.returncode):
+            tail = run.stderr.strip().splitlines()[-3:]
+            print(
+                f"  {spec.label} failed: {shlex.join(argv)}\n  " + "\n  ".join(tail),
+                file=sys.stderr,
+            )
+            return RowResult(spec, note=f"failed (exit {run.returncode})")
+        if run.returncode == 1 and not result.warnings:
+            result.warnings.append(
+                "exit 1 (some posts failed): " + " / ".join(run.stderr.splitlines()[:2])
+            )
+        result.wall = min(result.wall or run.wall, run.wall)
+        result.peak_rss = max(result.peak_rss or 0, run.peak_rss)
+        if spec.unit is not None and result.quality is None:
             result.quality = measure_quality(out, spec.unit, spec.budget, self._count_tokens)
             result.records = result.quality.records
         return result
@@ -259,23 +264,26 @@ class Runner:
         """Run every row over ``corpus``; also compare each chunker's -j 1 and -j 2 output."""
         files = self.work / "files.txt"
         files.write_text("".join(f"{path}\n" for path in corpus.files), encoding="utf-8")
-        rows = []
-        for spec in specs:
-            print(f"[{corpus.name}] {spec.label} ...", file=sys.stderr, flush=True)
-            row = self.row(spec, corpus, files)
-            shown = row.note or f"{row.wall:.2f} s, {(row.peak_rss or 0) / MB:.0f} MB"
-            print(f"[{corpus.name}] {spec.label}: {shown}", file=sys.stderr, flush=True)
-            rows.append(row)
+        # Round by round rather than row by row: on a shared machine whose speed drifts
+        # over minutes, a slow spell then costs every row one run, not one row all of its.
+        rows: list[RowResult | None] = [None] * len(specs)
+        for round_ in range(1, self.repeat + 1):
+            for index, spec in enumerate(specs):
+                print(f"[{corpus.name}] {spec.label} ({round_}) ...", file=sys.stderr, flush=True)
+                row = rows[index] = self.row(spec, corpus, files, rows[index])
+                shown = row.note or f"{row.wall:.2f} s, {(row.peak_rss or 0) / MB:.0f} MB"
+                print(f"[{corpus.name}] {spec.label}: {shown}", file=sys.stderr, flush=True)
+        done = [row for row in rows if row is not None]
         identical: dict[str, bool | None] = {}
         for name in CHUNKERS:
-            one = _output(rows, f"blog2jsonl {name} -j 1")
-            two = _output(rows, f"blog2jsonl {name} -j 2")
+            one = _output(done, f"blog2jsonl {name} -j 1")
+            two = _output(done, f"blog2jsonl {name} -j 2")
             identical[name] = filecmp.cmp(one, two, shallow=False) if one and two else None
-        for row in rows:
+        for row in done:
             if row.output is not None:
                 row.output.unlink(missing_ok=True)
                 row.output.with_suffix(".2").unlink(missing_ok=True)  # the ceiling's second
-        return rows, identical
+        return done, identical
 
 
 def _output(rows: Sequence[RowResult], label: str) -> Path | None:
