@@ -40,10 +40,9 @@ tag, comment, script or style begins.
 
 from __future__ import annotations
 
-import heapq
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -78,11 +77,6 @@ _FIRST_LINE_TRIGGER = re.compile(_TRIGGER_LINE)
 # The level-0 blocks that may run on past a blank line.
 _OPEN_ENDED = frozenset({"fence", "html_block", TEMPLATE_CODE})
 _FENCE_CLOSE = re.compile(r"\n {0,3}(`{3,}|~{3,})[ \t]*(?=\n|\Z)")
-
-# Where a match of TagStripper's patterns (other than a code span) can begin.
-_TAG_START = re.compile(r"\{%|\{\{[<%]")
-_NOISE_START = re.compile(r"<(?:!--|script|style)", re.IGNORECASE)
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 class _Kind(Enum):
@@ -431,45 +425,9 @@ def _assemble(body: str, runs: Iterator[_Run], stripper: TagStripper, *, fast: b
 def _cuts(stripper: TagStripper, chunk: str, kind: _Kind, *, fast: bool) -> list[tuple[int, int]]:
     if kind is _Kind.VERBATIM:
         return []
-    spans = stripper.html_spans if kind is _Kind.HTML else stripper.spans
-    if not fast or stripper.in_raw:
-        return spans(chunk)
-    return _spans_near_tags(stripper, spans, chunk)
-
-
-def _spans_near_tags(
-    stripper: TagStripper, spans: Callable[[str], list[tuple[int, int]]], text: str
-) -> list[tuple[int, int]]:
-    """``spans(text)``, scanning only the paragraphs where a cut can begin.
-
-    The stripper's scan is slow and most prose holds no tag. It cuts only where a
-    template tag, an HTML comment, a script or a style begins; elsewhere it only skips
-    code spans, which (like tags) never cross a blank line. So the scan can start at the
-    blank line before such a beginning and stop at the blank line after it, unless a
-    comment, script, style or ``{% raw %}`` is still open there: then it runs to the end.
-    (This knows which characters begin the stripper's matches: it belongs next to them.)
-    """
-    starts = [(match.start() for match in _TAG_START.finditer(text))]
-    if not stripper.keep_html:
-        starts.append(match.start() for match in _NOISE_START.finditer(text))
-    cuts: list[tuple[int, int]] = []
-    end = 0
-    for tag in heapq.merge(*starts):
-        if tag < end:
-            continue
-        start = text.rfind("\n\n", end, tag)
-        start = end if start < 0 else start + 2
-        blank = _BLANK_LINE.search(text, tag)
-        end = len(text) if blank is None else blank.end()
-        found = spans(text[start:end])
-        if end < len(text) and (stripper.in_raw or (found and found[-1][1] == end - start)):
-            stripper.in_raw = False
-            found = spans(text[start:])
-            end = len(text)
-        cuts.extend((cut_start + start, cut_end + start) for cut_start, cut_end in found)
-        if end == len(text):
-            break
-    return cuts
+    if not fast:
+        return stripper.html_spans(chunk) if kind is _Kind.HTML else stripper.spans(chunk)
+    return stripper.spans_near_tags(chunk)
 
 
 def _cut_blocks(

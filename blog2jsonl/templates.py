@@ -14,6 +14,7 @@ Two parts, both used by :mod:`blog2jsonl.clean`:
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,10 @@ _HTML_NOISE = (
     r"|<script\b.*?(?:</script\s*>|\Z)"
     r"|<style\b.*?(?:</style\s*>|\Z)"
 )
+# Where a match of _TAGS_AND_HTML other than a code span can begin, and a blank line.
+_TAG_START = re.compile(r"\{%|\{\{[<%]")
+_NOISE_START = re.compile(r"<(?:!--|script|style)", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _TAGS = re.compile(rf"(?P<code>{_CODE_SPAN})|(?P<tag>{_LIQUID_TAG}|{_HUGO_TAG})", re.DOTALL)
 _TAGS_AND_HTML = re.compile(
     rf"(?P<code>{_CODE_SPAN})|(?P<tag>{_LIQUID_TAG}|{_HUGO_TAG})|(?P<html>{_HTML_NOISE})",
@@ -141,6 +146,40 @@ class TagStripper:
             if found.lastgroup == "tag" and _RAW_OPEN.fullmatch(found.group()):
                 self.in_raw = True
         return removed
+
+    def spans_near_tags(self, text: str) -> list[tuple[int, int]]:
+        """:meth:`spans` of ``text``, scanning only the paragraphs where a cut can begin.
+
+        The full scan is slow and most prose holds no tag. A cut begins only where a
+        template tag, an HTML comment, a script or a style does; elsewhere the scan only
+        skips code spans, which (like tags) never cross a blank line. So each scan starts
+        at the blank line before such a beginning and stops at the blank line after it,
+        unless a comment, script, style or ``{% raw %}`` is still open there: then it runs
+        to the end. The same cuts as :meth:`spans` (and :meth:`html_spans`), found faster.
+        """
+        if self.in_raw:
+            return self.spans(text)
+        starts = [(match.start() for match in _TAG_START.finditer(text))]
+        if not self.keep_html:
+            starts.append(match.start() for match in _NOISE_START.finditer(text))
+        cuts: list[tuple[int, int]] = []
+        end = 0
+        for tag in heapq.merge(*starts):
+            if tag < end:
+                continue
+            start = text.rfind("\n\n", end, tag)
+            start = end if start < 0 else start + 2
+            blank = _BLANK_LINE.search(text, tag)
+            end = len(text) if blank is None else blank.end()
+            found = self.spans(text[start:end])
+            if end < len(text) and (self.in_raw or (found and found[-1][1] == end - start)):
+                self.in_raw = False
+                found = self.spans(text[start:])
+                end = len(text)
+            cuts.extend((cut_start + start, cut_end + start) for cut_start, cut_end in found)
+            if end == len(text):
+                break
+        return cuts
 
     def html_spans(self, text: str) -> list[tuple[int, int]]:
         """The spans to remove from raw HTML (an HTML block): the same as :meth:`spans`.
