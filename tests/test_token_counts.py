@@ -1,4 +1,4 @@
-"""count_tokens: a part's exact token count from the document's tokens and its edges.
+"""count_part_tokens: a part's exact token count from the document's tokens and its edges.
 
 The shortcut rests on a claim about tiktoken's pre-tokenizer patterns (a piece always
 ends at certain places, whatever follows). These tests hold the claim against the real
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog2jsonl.chunkers import tokens
-from blog2jsonl.chunkers.tokens import TokenOffsets, count_tokens
+from blog2jsonl.chunkers.tokens import TokenOffsets, count_part_tokens
 from blog2jsonl.tokenizer import get_encoding
 
 ENCODINGS = ["o200k_base", "cl100k_base"]
@@ -47,7 +47,7 @@ def test_count_tokens_equals_encoding_the_part_alone(
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
     expected = len(encoding.encode_ordinary(text[start:end]))
-    assert count_tokens(text, start, end, encoding, offsets) == expected
+    assert count_part_tokens(text, start, end, encoding, offsets) == expected
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
@@ -61,7 +61,7 @@ def test_count_tokens_at_every_span_of_a_mixed_text(name: str) -> None:
     for start in range(len(text)):
         for end in range(start, len(text) + 1):
             expected = len(encoding.encode_ordinary(text[start:end]))
-            assert count_tokens(text, start, end, encoding, offsets) == expected, (start, end)
+            assert count_part_tokens(text, start, end, encoding, offsets) == expected, (start, end)
 
 
 def test_count_tokens_encodes_only_the_edges_of_a_long_part() -> None:
@@ -78,7 +78,7 @@ def test_count_tokens_encodes_only_the_edges_of_a_long_part() -> None:
             return encoding.encode_ordinary(part)
 
     start, end = 5, len(text) - 3
-    count = count_tokens(text, start, end, Counting(), offsets)  # type: ignore[arg-type]
+    count = count_part_tokens(text, start, end, Counting(), offsets)  # type: ignore[arg-type]
     assert count == len(encoding.encode_ordinary(text[start:end]))
     assert sum(calls) < 40  # two short edges, not the 34,000-character part
 

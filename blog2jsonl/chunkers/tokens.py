@@ -37,7 +37,7 @@ __all__ = [
     "MIN_TOKENS",
     "TokenOffsets",
     "TokensChunker",
-    "count_tokens",
+    "count_part_tokens",
     "prepare_offsets",
     "resolve_encoding",
     "split_tokens",
@@ -183,7 +183,7 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def count_tokens(
+def count_part_tokens(
     text: str, start: int, end: int, encoding: tiktoken.Encoding, offsets: TokenOffsets
 ) -> int:
     """``len(encoding.encode_ordinary(text[start:end]))``, encoding only the edges.
@@ -308,7 +308,7 @@ def split_tokens(
             limit = min(max(limit, position + 1), stop)
             cut = choose_cut(text, position, limit, stop, headings)
             end = trim_end(text, position, cut)
-            tokens = count_tokens(text, position, end, encoding, offsets)
+            tokens = count_part_tokens(text, position, end, encoding, offsets)
             if tokens <= max_tokens:
                 break
             # Encoded alone, the part came out longer: pull the window in by the excess.
