@@ -407,7 +407,7 @@ def convert_command(
     skipped. Exit status: 0 all good, 1 a post failed (the output still holds every good
     post) or --check found errors, 2 usage error.
     """
-    from .errors import OptionsError, PostError
+    from .errors import OptionsError, PostError, WorkerError
     from .pipeline import Options, convert
 
     ctx = click.get_current_context()
@@ -515,6 +515,10 @@ def convert_command(
         _clear_progress(quiet)
         click.echo(str(error), err=True)
         click.echo("stopped at the first bad post (--strict); no output written", err=True)
+        sys.exit(1)
+    except WorkerError as error:
+        _clear_progress(quiet)
+        click.echo(f"error: {error}; no output written", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         _clear_progress(quiet)

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Deduplicator", "Kept"]
+__all__ = ["Deduplicator", "Kept", "digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,25 +37,29 @@ class Deduplicator:
 
     def keep(self, post: str, texts: Sequence[str]) -> Kept:
         """Which of the ``texts`` of ``post`` (its display name) were not seen before."""
+        return self.keep_digests(post, [digest(text) for text in texts])
+
+    def keep_digests(self, post: str, digests: Sequence[int]) -> Kept:
+        """:meth:`keep`, for texts given by their :func:`digest` (made where they were)."""
         index = len(self._posts)
         kept: list[int] = []
         first: set[int] = set()
-        for position, text in enumerate(texts):
-            digest = _digest(text)
-            seen = self._seen.get(digest)
+        for position, value in enumerate(digests):
+            seen = self._seen.get(value)
             if seen is None:
-                self._seen[digest] = index
+                self._seen[value] = index
                 kept.append(position)
             else:
                 first.add(seen)
         if kept:
             self._posts.append(post)
         copy_of = None
-        if texts and not kept and len(first) == 1:
+        if digests and not kept and len(first) == 1:
             copy_of = self._posts[first.pop()]
-        return Kept(tuple(kept), len(texts) - len(kept), copy_of)
+        return Kept(tuple(kept), len(digests) - len(kept), copy_of)
 
 
-def _digest(text: str) -> int:
+def digest(text: str) -> int:
+    """The 64-bit digest that stands for ``text`` (whitespace-normalised) in a run."""
     normal = " ".join(text.split()).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(normal, digest_size=8).digest(), "big")

@@ -19,6 +19,7 @@ __all__ = [
     "PluginError",
     "PostError",
     "ReadError",
+    "WorkerError",
 ]
 
 
@@ -46,6 +47,10 @@ class PostError(Blog2JsonlError):
     def __reduce__(self) -> tuple[type[PostError], tuple[str, int, str]]:
         # Rebuilt from its parts, so that it crosses process boundaries (-j N workers).
         return type(self), (self.path, self.line, self.message)
+
+
+class WorkerError(Blog2JsonlError):
+    """A worker process of a ``jobs`` run ended without answering (killed, say)."""
 
 
 class ReadError(PostError):

@@ -1,9 +1,10 @@
 """Parallel: convert posts in worker processes and hand the results back in input order.
 
 Workers receive paths (a :class:`~blog2jsonl.models.Source` and the site's
-:class:`~blog2jsonl.sites.Entry`) and return :class:`~blog2jsonl.pipeline.PostResult`
-values; everything that decides the output's order or content across posts (dedupe, the
-split, writing) stays in the parent, so the output is byte-identical to one process.
+:class:`~blog2jsonl.sites.Entry`) and return what the pipeline makes of one post (its
+result, and its lines as they will be written); everything that decides the output's
+order or content across posts (dedupe, the split, writing) stays in the parent, so the
+output is byte-identical to one process.
 What is in flight is bounded (a few posts per worker, or a few megabytes of input), so
 memory stays flat however many posts there are. Results come back in input order, so one
 post far longer than the rest would hold everything behind it up: discovery runs a
@@ -17,19 +18,22 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain, islice
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from .errors import WorkerError
+
 if TYPE_CHECKING:
-    from .chunkers import Chunker
     from .models import Source
-    from .pipeline import Options, PathArg, PostResult
-    from .sites import Entry, SiteReader
+    from .sites import Entry
 
 __all__ = ["default_jobs", "ordered_results"]
 
@@ -42,12 +46,15 @@ WINDOW_BYTES = 8 << 20
 LOOKAHEAD = 1024
 #: A post this long (bytes) is started as soon as discovery meets it.
 LONG_POST = 256 << 10
+#: Bytes of tasks a worker may have been sent and not yet answered: well within what a
+#: pipe holds, so that sending one never waits.
+PIPE_ROOM = 16 << 10
 #: Runs with fewer posts than this are converted in-process: starting workers costs more.
 MIN_PARALLEL_POSTS = 16
 
 T = TypeVar("T")
-
-_worker: tuple[Options, Chunker, SiteReader | None] | None = None
+R = TypeVar("R")
+Work = tuple["Source", "Entry | None"]
 
 
 def default_jobs() -> int:
@@ -60,19 +67,18 @@ def default_jobs() -> int:
 
 def ordered_results(
     items: Iterable[T],
-    task: Callable[[T], tuple[Source, Entry | None] | None],
-    convert: Callable[[Source, Entry | None], PostResult],
+    task: Callable[[T], Work | None],
+    convert: Callable[[Work], R],
     jobs: int,
-    paths: Sequence[PathArg],
-    options: Options,
-) -> Iterator[tuple[T, PostResult | None]]:
+    setup: Callable[[], Callable[[Work], R]],
+) -> Iterator[tuple[T, R | None]]:
     """Each item with its conversion, in the order of ``items``.
 
     ``task`` says what an item needs converted (``None``: nothing, the item passes
     through with ``None``). With ``jobs`` 1, or fewer than :data:`MIN_PARALLEL_POSTS`
-    posts, ``convert`` runs here; otherwise ``jobs`` worker processes, each set up with
-    the same ``paths`` and ``options``, convert the posts read from files (standard
-    input is always read here).
+    posts, ``convert`` runs here; otherwise ``jobs`` worker processes convert the posts
+    read from files, each with the function its call of ``setup`` (a picklable callable)
+    returns. Standard input is always read here.
     """
     iterator = iter(items)
     head: list[T] = []
@@ -84,45 +90,49 @@ def ordered_results(
     if jobs <= 1 or len(head) < MIN_PARALLEL_POSTS:
         for item in chain(head, iterator):
             work = task(item)
-            yield item, None if work is None else convert(*work)
+            yield item, None if work is None else convert(work)
         return
-    yield from _in_workers(chain(head, iterator), task, convert, jobs, paths, options)
+    yield from _in_workers(chain(head, iterator), task, convert, jobs, setup)
 
 
 @dataclass(slots=True)
-class _Entry(Generic[T]):
+class _Entry(Generic[T, R]):
     """A discovered item on its way through the workers."""
 
     item: T
-    work: tuple[Source, Entry | None] | None
+    work: Work | None
     size: int = 0
-    outcome: AsyncResult[PostResult] | PostResult | None = None
     submitted: bool = False
+    done: bool = False  # ``outcome`` is in
+    outcome: R | None = None
+    worker: int = -1  # the one converting it
 
 
 def _in_workers(
     items: Iterator[T],
-    task: Callable[[T], tuple[Source, Entry | None] | None],
-    convert: Callable[[Source, Entry | None], PostResult],
+    task: Callable[[T], Work | None],
+    convert: Callable[[Work], R],
     jobs: int,
-    paths: Sequence[PathArg],
-    options: Options,
-) -> Iterator[tuple[T, PostResult | None]]:
-    pool = _start_pool(jobs, paths, options)
-    entries: deque[_Entry[T]] = deque()  # in input order, the first one next to hand back
+    setup: Callable[[], Callable[[Work], R]],
+) -> Iterator[tuple[T, R | None]]:
+    workers: _Workers[T, R] = _start_workers(jobs, setup)
+    entries: deque[_Entry[T, R]] = deque()  # in input order, the first one next to hand back
     queued = 0  # entries[:queued] are submitted (long posts may be, further on)
     flight = [0, 0]  # posts and bytes submitted and not yet handed back
 
-    def submit(entry: _Entry[T]) -> None:
+    def submit(entry: _Entry[T, R]) -> bool:
+        """Start converting ``entry``; ``False`` when no worker can take it now."""
+        work = entry.work
+        if work is not None and work[0].path is not None:
+            if not workers.submit(entry):
+                return False
+            flight[0] += 1
+            flight[1] += entry.size
+        else:  # nothing to convert, or standard input, which belongs to this process
+            entry.outcome = None if work is None else convert(work)
+            entry.done = True
         entry.submitted = True
-        if entry.work is None:
-            return
-        if entry.work[0].path is None:  # standard input belongs to this process
-            entry.outcome = convert(*entry.work)
-            return
-        entry.outcome = pool.apply_async(_work, entry.work)
-        flight[0] += 1
-        flight[1] += entry.size
+        return True
 
     def room(size: int) -> bool:
         return flight[0] < jobs * WINDOW_PER_JOB or flight[1] + size <= WINDOW_BYTES
@@ -131,36 +141,34 @@ def _in_workers(
         while True:
             for item in islice(items, max(LOOKAHEAD - (len(entries) - queued), 0)):
                 work = task(item)
-                entry = _Entry(item, work, _size(work))
+                entry: _Entry[T, R] = _Entry(item, work, _size(work))
                 entries.append(entry)
                 if entry.size >= LONG_POST and flight[1] + entry.size <= WINDOW_BYTES:
                     submit(entry)
             while queued < len(entries) and (
-                entries[queued].submitted or room(entries[queued].size)
+                entries[queued].submitted
+                or (room(entries[queued].size) and submit(entries[queued]))
             ):
-                if not entries[queued].submitted:
-                    submit(entries[queued])
                 queued += 1
             if not entries:
                 break
             entry = entries.popleft()
             queued = max(queued - 1, 0)
-            if not entry.submitted:
-                submit(entry)
-            outcome = entry.outcome
-            if isinstance(outcome, AsyncResult):
-                outcome = outcome.get()
+            while not entry.submitted and not submit(entry):
+                workers.receive()  # every worker's pipe is full: wait for one to empty
+            while not entry.done:
+                workers.receive()
+            if entry.worker >= 0:
                 flight[0] -= 1
                 flight[1] -= entry.size
-            yield entry.item, outcome
-        pool.close()
+            yield entry.item, entry.outcome
+        workers.close()
     finally:
         # Also on Ctrl-C, --strict's first error, or a consumer that stops early.
-        pool.terminate()
-        pool.join()
+        workers.stop()
 
 
-def _size(work: tuple[Source, Entry | None] | None) -> int:
+def _size(work: Work | None) -> int:
     path = None if work is None else work[0].path
     if path is None:
         return 0
@@ -170,42 +178,158 @@ def _size(work: tuple[Source, Entry | None] | None) -> int:
         return 0
 
 
-def _start_pool(jobs: int, paths: Sequence[PathArg], options: Options) -> Pool:
+class _Workers(Generic[T, R]):
+    """Worker processes, each fed over a pipe of its own and answering in the order fed.
+
+    This process sends and receives on the pipes itself, with no threads: a task is sent
+    to the worker with the fewest in hand, and waiting for one result receives every
+    result that is ready, so no worker ever waits to send one. A worker is sent no more
+    than :data:`PIPE_ROOM` bytes of tasks it has not answered (unless it has none), so a
+    send never waits for a worker that is itself waiting to send.
+    """
+
+    def __init__(self, connections: list[Connection], processes: list[BaseProcess]) -> None:
+        self._connections = connections
+        self._processes = processes
+        self._pending: list[deque[_Entry[T, R]]] = [deque() for _ in connections]
+        self._unanswered = [0] * len(connections)  # bytes of tasks sent and not answered
+        self._sizes: list[deque[int]] = [deque() for _ in connections]
+
+    def submit(self, entry: _Entry[T, R]) -> bool:
+        """Send ``entry`` to a worker; ``False`` when none can take it now."""
+        task = pickle.dumps(entry.work, pickle.HIGHEST_PROTOCOL)
+        free = [
+            index
+            for index, pending in enumerate(self._pending)
+            if not pending or self._unanswered[index] + len(task) <= PIPE_ROOM
+        ]
+        if not free:
+            return False
+        index = min(free, key=lambda i: len(self._pending[i]))
+        try:
+            self._connections[index].send_bytes(task)
+        except OSError:
+            raise self._ended(index, None) from None
+        self._pending[index].append(entry)
+        self._sizes[index].append(len(task))
+        self._unanswered[index] += len(task)
+        entry.worker = index
+        return True
+
+    def receive(self) -> None:
+        """Wait for results, and take every one that is in."""
+        busy = [self._connections[i] for i, pending in enumerate(self._pending) if pending]
+        ready = wait(busy)
+        for index, connection in enumerate(self._connections):
+            if connection not in ready:
+                continue
+            try:
+                ok, outcome = pickle.loads(connection.recv_bytes())
+            except (EOFError, OSError):  # the pipe closed, or was reset, by its end
+                raise self._ended(index, self._pending[index][0]) from None
+            if not ok:
+                raise outcome
+            entry = self._pending[index].popleft()
+            self._unanswered[index] -= self._sizes[index].popleft()
+            entry.outcome = outcome
+            entry.done = True
+
+    def _ended(self, index: int, entry: _Entry[T, R] | None) -> WorkerError:
+        process = self._processes[index]
+        process.join(1)
+        work = None if entry is None else entry.work
+        post = "" if work is None else f" while converting {work[0].display}"
+        return WorkerError(
+            f"a worker process ended unexpectedly (exit status {process.exitcode}){post}"
+        )
+
+    def close(self) -> None:
+        """Let the workers finish and wait for them."""
+        for connection in self._connections:
+            with suppress(OSError):
+                connection.send_bytes(_STOP)
+        for process in self._processes:
+            process.join()
+
+    def stop(self) -> None:
+        """End the workers still running and release the pipes."""
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join()
+        for connection in self._connections:
+            connection.close()
+
+
+_STOP = pickle.dumps(None)
+
+
+def _start_workers(jobs: int, setup: Callable[[], Callable[[Work], R]]) -> _Workers[T, R]:
+    context = multiprocessing.get_context()
+    connections: list[Connection] = []
+    processes: list[BaseProcess] = []
     # What this process has loaded (the tokenizer, above all) is shared with the forked
     # workers until written to. Frozen, the objects are left alone by the workers' garbage
     # collector, which would otherwise write to every one of them and so copy its page.
     gc.freeze()
-    # Workers must never see Ctrl-C, not even before their initializer runs: it is
-    # blocked while they are forked (they inherit the mask; the initializer ignores it
-    # and unblocks), and one pressed meanwhile reaches this process when unblocked.
+    # Workers must never see Ctrl-C, not even before they can ignore it: it is blocked
+    # while they are forked (they inherit the mask; they ignore it and unblock), and one
+    # pressed meanwhile reaches this process when unblocked.
     block = hasattr(signal, "pthread_sigmask")
     if block:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        return multiprocessing.get_context().Pool(jobs, _start_worker, (tuple(paths), options))
+        for _ in range(jobs):
+            ours, theirs = context.Pipe()
+            # A worker closes the pipes of this process it inherits, its own included: when
+            # this process ends, however it ends, every worker reads the end of its pipe.
+            process = context.Process(
+                target=_serve, args=(theirs, setup, [*connections, ours]), daemon=True
+            )
+            process.start()
+            theirs.close()
+            connections.append(ours)
+            processes.append(process)
+    except BaseException:
+        _Workers[T, R](connections, processes).stop()
+        raise
     finally:
         gc.unfreeze()
         if block:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return _Workers(connections, processes)
 
 
-def _start_worker(paths: tuple[PathArg, ...], options: Options) -> None:
-    global _worker
+def _serve(
+    connection: Connection,
+    setup: Callable[[], Callable[[Work], object]],
+    inherited: list[Connection],
+) -> None:
+    """A worker's life: convert each task sent until told to stop or the pipe closes."""
     # Ctrl-C goes to the whole process group: the parent alone decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    from .pipeline import open_input
+    for other in inherited:
+        other.close()
+    convert = setup()
+    while True:
+        try:
+            work = pickle.loads(connection.recv_bytes())
+        except EOFError:
+            return
+        if work is None:
+            return
+        try:
+            answer = pickle.dumps((True, convert(work)), pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # a bug (a plugin's, say): raised again in the parent
+            answer = _failure(error)
+        connection.send_bytes(answer)
 
-    _worker = (options, options.make_chunker(), open_input(paths, options))
 
-
-def _work(source: Source, entry: Entry | None) -> PostResult:
-    from functools import partial
-
-    from .pipeline import convert_post
-
-    assert _worker is not None, "a worker converts only after _start_worker"
-    options, chunker, site = _worker
-    judge = None if site is None or entry is None else partial(site.judge, entry)
-    return convert_post(source, options, chunker, judge)
+def _failure(error: Exception) -> bytes:
+    try:
+        return pickle.dumps((False, error), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an exception that does not pickle still says what it was
+        return pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}")))

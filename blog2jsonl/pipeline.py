@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from .chunkers import Chunker, get_registry
 from .clean import clean
-from .dedupe import Deduplicator
+from .dedupe import Deduplicator, digest
 from .discover import DEFAULT_EXTENSIONS, Skipped, iter_sources
 from .errors import Diagnostic, OptionsError, PostError
 from .format import (
@@ -36,6 +36,7 @@ from .title import resolve_title
 from .write import (
     Outputs,
     dataset_info_updates,
+    encode_line,
     open_outputs,
     output_plan,
     write_dataset_info,
@@ -258,7 +259,98 @@ def open_input(paths: Sequence[PathArg], options: Options) -> SiteReader | None:
 def _iter_results(
     paths: Sequence[PathArg], options: Options, report: Reporter, site: SiteReader | None
 ) -> Iterator[PostResult]:
-    chunker = options.make_chunker()
+    for result, _ in _converted(paths, options, report, site, None):
+        yield result
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """A converted post's records as they are written, with what the run needs to know
+    of each (its dedupe digest, its chunk's token count), in the order of the records.
+
+    They are made where the post is converted (in a worker, with ``jobs``), so the
+    process that writes only picks, routes and copies bytes.
+    """
+
+    records: tuple[bytes, ...]
+    meta: tuple[bytes, ...]  # the sidecar's lines, when there is one
+    digests: tuple[int, ...]  # when deduplicating
+    tokens: tuple[int, ...]
+
+    def take(self, indices: Sequence[int]) -> _Lines:
+        """These lines, only those at ``indices``."""
+
+        def pick(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(values[i] for i in indices) if values else ()
+
+        return _Lines(pick(self.records), pick(self.meta), pick(self.digests), pick(self.tokens))
+
+
+@dataclass(frozen=True, slots=True)
+class _Render:
+    """How a run that writes makes each post's :class:`_Lines`."""
+
+    format: FormatOptions
+    sidecar: bool
+    dedupe: bool
+    encoding: str  # the summary counts tokens in this one
+
+    def __call__(self, result: PostResult) -> _Lines:
+        records = result.records
+        return _Lines(
+            tuple(encode_line(format_record(record, self.format)) for record in records),
+            tuple(encode_line(record.meta or {}) for record in records) if self.sidecar else (),
+            tuple(digest(record.completion) for record in records) if self.dedupe else (),
+            tuple(_tokens(chunk, self.encoding) for chunk in result.chunks),
+        )
+
+
+def _tokens(chunk: Chunk, encoding: str) -> int:
+    if chunk.tokens is not None:
+        return chunk.tokens
+    from .tokenizer import count_tokens
+
+    return count_tokens(chunk.text, encoding)
+
+
+_Converted = tuple[PostResult, _Lines | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Converter:
+    """Converts one discovered post, and makes its lines for a run that writes them: made
+    once where posts are converted, in this process or in each worker."""
+
+    options: Options
+    chunker: Chunker
+    site: SiteReader | None
+    render: _Render | None
+
+    def __call__(self, work: tuple[Source, Entry | None]) -> _Converted:
+        source, entry = work
+        site = self.site
+        judge = None if site is None or entry is None else partial(site.judge, entry)
+        result = convert_post(source, self.options, self.chunker, judge)
+        return result, None if self.render is None else self.render(result)
+
+
+def _make_converter(
+    paths: Sequence[PathArg], options: Options, render: _Render | None
+) -> _Converter:
+    """A :class:`_Converter` of its own, for a worker process."""
+    return _Converter(options, options.make_chunker(), open_input(paths, options), render)
+
+
+def _converted(
+    paths: Sequence[PathArg],
+    options: Options,
+    report: Reporter,
+    site: SiteReader | None,
+    render: _Render | None,
+) -> Iterator[_Converted]:
+    """Every input's result, decided as :func:`iter_results` says, with its post's lines
+    when ``render`` is given (``None`` for inputs not converted)."""
+    converter = _Converter(options, options.make_chunker(), site, render)
     threshold = None
     if options.val_ratio:
         names = (
@@ -268,24 +360,24 @@ def _iter_results(
         )
         threshold = validation_threshold(names, options.val_ratio, options.seed)
     dedupe = Deduplicator() if options.dedupe else None
+    if render is not None and options.jobs > 1:
+        from .tokenizer import get_encoding
 
-    def convert(source: Source, entry: Entry | None) -> PostResult:
-        judge = None if site is None or entry is None else partial(site.judge, entry)
-        return convert_post(source, options, chunker, judge)
+        # Loaded once here, before the workers fork, it is shared with all of them.
+        get_encoding(render.encoding)
 
     inputs = discover_inputs(paths, options, site)
-    for (item, entry), converted in ordered_results(
-        inputs, _task, convert, options.jobs, paths, options
-    ):
+    setup = partial(_make_converter, tuple(paths), options, render)
+    for (item, entry), converted in ordered_results(inputs, _task, converter, options.jobs, setup):
         if isinstance(item, Skipped):
             report(Diagnostic(item.display, None, item.message, "note"))
-            yield PostResult(None, item.display, "skipped", reason=item.reason, read=False)
+            yield PostResult(None, item.display, "skipped", reason=item.reason, read=False), None
             continue
         if converted is None:  # the site passed it over
             reason = None if entry is None else entry.skip
-            yield PostResult(item, item.display, "skipped", reason=reason, read=False)
+            yield PostResult(item, item.display, "skipped", reason=reason, read=False), None
             continue
-        result = converted
+        result, lines = converted
         for warning in result.warnings:
             report(warning)
         if result.error is not None:
@@ -296,8 +388,8 @@ def _iter_results(
             if threshold is not None:
                 result = replace(result, validation=post_key(item.name, options.seed) <= threshold)
             if dedupe is not None:
-                result = _dedupe(result, dedupe, report)
-        yield result
+                result, lines = _dedupe(result, lines, dedupe, report)
+        yield result, lines
 
 
 def _task(
@@ -326,14 +418,21 @@ def discover_inputs(
         yield Source(entry.path, display, entry.name), entry
 
 
-def _dedupe(result: PostResult, dedupe: Deduplicator, report: Reporter) -> PostResult:
-    kept = dedupe.keep(result.display, [record.completion for record in result.records])
+def _dedupe(
+    result: PostResult, lines: _Lines | None, dedupe: Deduplicator, report: Reporter
+) -> _Converted:
+    if lines is not None and lines.digests:
+        kept = dedupe.keep_digests(result.display, lines.digests)
+    else:
+        kept = dedupe.keep(result.display, [record.completion for record in result.records])
     if not kept.dropped:
-        return result
+        return result, lines
+    if lines is not None:
+        lines = lines.take(kept.indices)
     if not kept.indices:
         why = f"same text as {kept.copy_of}" if kept.copy_of else "every part repeats earlier posts"
         report(Diagnostic(result.display, None, f"skipped: {why}", "note"))
-        return replace(
+        skipped = replace(
             result,
             status="skipped",
             reason="duplicate",
@@ -341,12 +440,14 @@ def _dedupe(result: PostResult, dedupe: Deduplicator, report: Reporter) -> PostR
             chunks=(),
             duplicates=kept.dropped,
         )
-    return replace(
+        return skipped, lines
+    kept_result = replace(
         result,
         records=tuple(result.records[i] for i in kept.indices),
         chunks=tuple(result.chunks[i] for i in kept.indices),
         duplicates=kept.dropped,
     )
+    return kept_result, lines
 
 
 def _options(options: Options | None, kwargs: Mapping[str, Any]) -> Options:
@@ -398,8 +499,8 @@ class Summary:
     outputs: list[str] = field(default_factory=list)
     site: str | None = None
 
-    def add(self, result: PostResult) -> None:
-        """Count one result."""
+    def add(self, result: PostResult, tokens: Sequence[int] | None = None) -> None:
+        """Count one result; ``tokens``, when given, are its chunks' token counts."""
         self.read += result.read
         if result.status == "converted":
             self.converted += 1
@@ -414,12 +515,9 @@ class Summary:
         self.duplicates += result.duplicates
         for chunk in result.chunks:
             self.characters += len(chunk.text)
-            self.tokens += chunk.tokens if chunk.tokens is not None else self._count(chunk.text)
-
-    def _count(self, text: str) -> int:
-        from .tokenizer import count_tokens
-
-        return count_tokens(text, self.token_encoding)
+        if tokens is None:
+            tokens = [_tokens(chunk, self.token_encoding) for chunk in result.chunks]
+        self.tokens += sum(tokens)
 
     @property
     def ok(self) -> bool:
@@ -509,10 +607,12 @@ def convert(
                 "(OpenAI, Together) reject; --metadata-file writes it to a sidecar instead",
             )
         )
+    render = _Render(fmt, bool(plan.metadata), options.dedupe, summary.token_encoding)
     with open_outputs(plan) as outputs:
-        for result in _iter_results(paths, options, report, site):
-            _write(outputs, result, fmt)
-            summary.add(result)
+        for result, lines in _converted(paths, options, report, site, render):
+            if lines is not None:
+                _write(outputs, lines, result.validation)
+            summary.add(result, None if lines is None else lines.tokens)
             if explain is not None:
                 explain(result)
             if progress is not None:
@@ -521,9 +621,10 @@ def convert(
     return summary
 
 
-def _write(outputs: Outputs, result: PostResult, fmt: FormatOptions) -> None:
-    for record in result.records:
-        outputs.write(format_record(record, fmt), record.meta, validation=result.validation)
+def _write(outputs: Outputs, lines: _Lines, validation: bool) -> None:
+    meta = lines.meta or ((b"{}\n",) * len(lines.records))
+    for line, sidecar in zip(lines.records, meta, strict=True):
+        outputs.write(line, sidecar, validation=validation)
 
 
 def token_encoding_for(options: Options) -> str:

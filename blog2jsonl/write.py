@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO, cast
 
 from .errors import OptionsError
 
@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 __all__ = [
     "OutputPlan",
     "Outputs",
+    "Sink",
     "dataset_info_updates",
     "dumps_record",
+    "encode_line",
+    "open_binary_output",
     "open_output",
     "open_outputs",
     "output_plan",
@@ -75,6 +78,17 @@ def _mapping_as_dict(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def encode_line(obj: Mapping[str, object]) -> bytes:
+    """``obj`` as one line of JSON (see :func:`dumps_record`), newline-terminated UTF-8."""
+    return (dumps_record(obj) + "\n").encode("utf-8")
+
+
+class Sink(Protocol):
+    """Where encoded lines are written: a binary file, or standard output."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 @contextmanager
 def open_output(target: str | os.PathLike[str] | None) -> Iterator[TextIO]:
     """Open where the records go, as a UTF-8 text stream with ``"\\n"`` line endings.
@@ -91,44 +105,64 @@ def open_output(target: str | os.PathLike[str] | None) -> Iterator[TextIO]:
     Raises :class:`OptionsError` before anything is written if the target's folder does
     not exist or cannot be written to, or if the target is a folder.
     """
+    with open_binary_output(target) as sink:
+        if isinstance(sink, _TextSink):  # a standard output with no bytes beneath
+            yield sink.text
+            return
+        # Standard output is shared with whoever writes after us: nothing waits there.
+        shared = target is None or (isinstance(target, str) and target == "-")
+        binary = cast("BinaryIO", sink)  # a file, gzip or standard output's bytes
+        stream = _BorrowedText(binary, encoding="utf-8", newline="\n", write_through=shared)
+        yield stream
+        stream.flush()  # not when the block raised: that output is thrown away
+
+
+@contextmanager
+def open_binary_output(target: str | os.PathLike[str] | None) -> Iterator[Sink]:
+    """Open where the records go as :func:`open_output` does, for lines already encoded."""
     if target is None or (isinstance(target, str) and target == "-"):
-        with _standard_output() as stream:
-            yield stream
+        with _standard_output() as sink:
+            yield sink
     else:
-        with _replacing_file(os.fspath(target)) as stream:
-            yield stream
+        with _replacing_file(os.fspath(target)) as sink:
+            yield sink
 
 
 class _BorrowedText(io.TextIOWrapper):
     """A text layer over bytes that belong to someone else: closing it leaves them open."""
 
     def close(self) -> None:
-        # Without this, collecting the wrapper would close sys.stdout's binary stream.
+        # Without this, collecting the wrapper would close the stream beneath it.
         pass
 
 
+class _TextSink:
+    """Standard output replaced by a text-only stand-in (io.StringIO, say): bytes are
+    decoded into it, as its encoding is its own."""
+
+    def __init__(self, text: TextIO) -> None:
+        self.text = text
+
+    def write(self, data: bytes, /) -> int:
+        self.text.write(data.decode("utf-8"))
+        return len(data)
+
+
 @contextmanager
-def _standard_output() -> Iterator[TextIO]:
+def _standard_output() -> Iterator[Sink]:
     stdout = sys.stdout
     buffer = getattr(stdout, "buffer", None)
-    if buffer is None:
-        # A stand-in with no bytes beneath (io.StringIO, say): its encoding is its own.
-        try:
-            yield stdout
-        finally:
-            stdout.flush()
-        return
+    sink: Sink = _TextSink(stdout) if buffer is None else buffer
     # Text already written through sys.stdout must come out before ours.
     stdout.flush()
-    stream = _BorrowedText(buffer, encoding="utf-8", newline="\n", write_through=True)
     try:
-        yield stream
+        yield sink
     finally:
-        stream.flush()
+        stdout.flush() if buffer is None else buffer.flush()
 
 
 @contextmanager
-def _replacing_file(target: str) -> Iterator[TextIO]:
+def _replacing_file(target: str) -> Iterator[Sink]:
     final = os.path.realpath(target) if os.path.islink(target) else target
     folder = os.path.dirname(final) or os.curdir
     if not os.path.isdir(folder):
@@ -149,20 +183,13 @@ def _replacing_file(target: str) -> Iterator[TextIO]:
             if target.lower().endswith(".gz"):
                 # No file name and a zero mtime in the header: same records, same bytes.
                 packed = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-            stream = io.TextIOWrapper(
-                raw if packed is None else packed, encoding="utf-8", newline="\n"
-            )
             try:
-                yield stream
-                stream.detach()
+                yield raw if packed is None else packed
                 if packed is not None:
                     packed.close()  # writes the gzip trailer; raw stays open
                 raw.flush()
                 os.fsync(raw.fileno())
             except BaseException:
-                # Closed here so that collecting it later cannot write to a closed file.
-                with suppress(Exception):
-                    stream.close()
                 if packed is not None:
                     with suppress(Exception):
                         packed.close()
@@ -290,39 +317,39 @@ def output_plan(
 
 
 class Outputs:
-    """The open streams of one run; :meth:`write` sends a record where it belongs."""
+    """The open targets of one run; :meth:`write` sends a record's line where it belongs."""
 
-    def __init__(self, records: Sequence[TextIO], metadata: Sequence[TextIO]) -> None:
+    def __init__(self, records: Sequence[Sink], metadata: Sequence[Sink]) -> None:
         self._records = records
         self._metadata = metadata
 
-    def write(
-        self,
-        obj: Mapping[str, object],
-        meta: Mapping[str, object] | None = None,
-        *,
-        validation: bool = False,
-    ) -> None:
-        """Write one record, and its provenance to the sidecar when there is one.
+    @property
+    def sidecar(self) -> bool:
+        """True when records have provenance sidecars."""
+        return bool(self._metadata)
 
-        ``validation`` routes it to the validation target of a split run.
+    def write(self, line: bytes, meta: bytes = b"{}\n", *, validation: bool = False) -> None:
+        """Write one record's line (see :func:`encode_line`), and its provenance line to
+        the sidecar when there is one.
+
+        ``validation`` routes them to the validation targets of a split run.
         """
         side = 1 if validation and len(self._records) == 2 else 0
-        self._records[side].write(dumps_record(obj) + "\n")
+        self._records[side].write(line)
         if self._metadata:
-            self._metadata[side].write(dumps_record(meta or {}) + "\n")
+            self._metadata[side].write(meta)
 
 
 @contextmanager
 def open_outputs(plan: OutputPlan) -> Iterator[Outputs]:
-    """Open every target of ``plan`` with :func:`open_output`.
+    """Open every target of ``plan`` with :func:`open_binary_output`.
 
     All of them are renamed into place when the block ends normally and none if it
     raises. Raises :class:`OptionsError` as :func:`open_output` does.
     """
     with ExitStack() as stack:
-        records = [stack.enter_context(open_output(target)) for target in plan.records]
-        metadata = [stack.enter_context(open_output(target)) for target in plan.metadata]
+        records = [stack.enter_context(open_binary_output(target)) for target in plan.records]
+        metadata = [stack.enter_context(open_binary_output(target)) for target in plan.metadata]
         yield Outputs(records, metadata)
 
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 from multiprocessing import active_children
-from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ from click.testing import CliRunner
 
 from blog2jsonl import Diagnostic, Options, PostError, convert, parallel
 from blog2jsonl.cli import main
+from blog2jsonl.errors import WorkerError
+from blog2jsonl.models import Source
 from blog2jsonl.parallel import MIN_PARALLEL_POSTS
 from blog2jsonl.pipeline import iter_results
 
@@ -99,8 +100,8 @@ def processes_mentioning(marker: str) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for orphans")
-def test_ctrl_c_leaves_no_output_and_no_orphans(tmp_path: Path) -> None:
+def start_long_run(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """A -j 2 run long enough to be interrupted mid-run, its workers up."""
     blog = tmp_path / "blog"
     for i in range(2000):  # long enough to be interrupted mid-run even on a fast machine
         text = " ".join(f"Post {i} sentence {j} says its own thing." for j in range(150))
@@ -112,19 +113,46 @@ def test_ctrl_c_leaves_no_output_and_no_orphans(tmp_path: Path) -> None:
     argv += ["--chunker", "tokens", "--max-tokens", "64"]
     process = subprocess.Popen(argv, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 30
-    # Wait until the workers are up (they share the command line), then press Ctrl-C
-    # the way a terminal does: to the whole process group.
+    # The workers share the command line.
     while len(processes_mentioning(str(out))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(processes_mentioning(str(out))) >= 3, "the workers never started"
-    os.killpg(process.pid, signal.SIGINT)
+    return process, out
+
+
+def finish(process: subprocess.Popen[bytes]) -> bytes:
     try:
         _, stderr = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("the run did not stop within 60 s of Ctrl-C")
+        pytest.fail("the run did not stop within 60 s")
+    return stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for orphans")
+def test_ctrl_c_leaves_no_output_and_no_orphans(tmp_path: Path) -> None:
+    process, out = start_long_run(tmp_path)
+    # Pressed the way a terminal does: to the whole process group.
+    os.killpg(process.pid, signal.SIGINT)
+    stderr = finish(process)
     assert process.returncode == 130, stderr
     assert b"interrupted; no output written" in stderr
+    assert b"Traceback" not in stderr
+    assert not out.exists() and not list(tmp_path.glob(".interrupted.jsonl.*"))
+    time.sleep(0.2)
+    assert processes_mentioning(str(out)) == []
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to look for workers")
+def test_a_killed_worker_stops_the_run_with_a_message(tmp_path: Path) -> None:
+    process, out = start_long_run(tmp_path)
+    worker = max(processes_mentioning(str(out)))  # started after the parent
+    assert worker != process.pid
+    os.kill(worker, signal.SIGKILL)  # what the kernel's out-of-memory killer does
+    stderr = finish(process)
+    assert process.returncode == 1, stderr
+    assert b"a worker process ended unexpectedly (exit status -9)" in stderr
+    assert b"; no output written" in stderr
     assert b"Traceback" not in stderr
     assert not out.exists() and not list(tmp_path.glob(".interrupted.jsonl.*"))
     time.sleep(0.2)
@@ -139,16 +167,86 @@ def test_a_long_post_starts_before_the_posts_ahead_of_it(
     options = Options(jobs=2)
     started: list[str] = []
 
-    class Recording(ThreadPool):  # the scheduling under test runs in this process
-        def apply_async(self, func: Any, args: Any = (), *rest: Any) -> Any:
-            started.append(args[0].name)
-            return super().apply_async(func, args, *rest)
+    submit = parallel._Workers.submit
 
-    monkeypatch.setattr(parallel, "_worker", (options, options.make_chunker(), None))
-    monkeypatch.setattr(parallel, "_start_pool", lambda *_: Recording(2))
+    def recording(workers: Any, entry: Any) -> bool:  # the parent's side of sending a post
+        sent: bool = submit(workers, entry)
+        if sent:
+            started.append(entry.work[0].name)
+        return sent
+
+    monkeypatch.setattr(parallel._Workers, "submit", recording)
     names = [result.display for result in iter_results([blog], options)]
 
     assert started[0] == "zz-long.md"  # discovered ahead, started first
     assert sorted(started) == sorted(name.rpartition("blog/")[2] for name in names)
     assert names[-1].endswith("zz-long.md")  # handed back in input order all the same
     assert names == [result.display for result in iter_results([blog], Options(jobs=1))]
+
+
+# The worker pool itself, with conversions of our own: what a worker does with a path.
+
+
+def sources(root: Path, count: int) -> list[Source]:
+    found = []
+    for i in range(count):
+        path = root / f"{i:03d}.md"
+        path.write_text(f"text {i}\n", encoding="utf-8")
+        found.append(Source(path, str(path), path.name))
+    return found
+
+
+def read_back(work: tuple[Source, object]) -> str:
+    source = work[0]
+    assert source.path is not None
+    text = source.path.read_text(encoding="utf-8")
+    if "die" in text:
+        os._exit(3)  # a worker killed mid-run (the kernel's OOM killer, say)
+    if "bug" in text:
+        raise LookupError(f"a plugin's bug in {source.name}")
+    return f"{os.getpid()}:{text.strip()}"
+
+
+def convert_all(items: list[Source], jobs: int) -> list[str]:
+    pairs = parallel.ordered_results(
+        items, lambda source: (source, None), read_back, jobs, lambda: read_back
+    )
+    return [str(outcome) for _, outcome in pairs]
+
+
+def test_results_come_back_in_input_order_from_every_worker(tmp_path: Path) -> None:
+    items = sources(tmp_path, 5 * MIN_PARALLEL_POSTS)
+    answers = convert_all(items, 2)
+    assert [answer.partition(":")[2] for answer in answers] == [f"text {i}" for i in range(80)]
+    assert len({answer.partition(":")[0] for answer in answers}) == 2  # both did some
+    assert str(os.getpid()) not in {answer.partition(":")[0] for answer in answers}
+    assert not active_children()
+
+
+def test_a_worker_is_never_sent_more_than_its_pipe_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With room for no task beyond the one in hand, every send waits for an answer: the
+    # run still finishes, in order.
+    monkeypatch.setattr(parallel, "PIPE_ROOM", 1)
+    items = sources(tmp_path, 3 * MIN_PARALLEL_POSTS)
+    answers = convert_all(items, 2)
+    assert [answer.partition(":")[2] for answer in answers] == [f"text {i}" for i in range(48)]
+
+
+def test_an_exception_in_a_worker_is_raised_here(tmp_path: Path) -> None:
+    items = sources(tmp_path, 2 * MIN_PARALLEL_POSTS)
+    assert items[20].path is not None
+    items[20].path.write_text("bug\n", encoding="utf-8")
+    with pytest.raises(LookupError, match=r"020\.md"):
+        convert_all(items, 2)
+    assert not active_children()
+
+
+def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path: Path) -> None:
+    items = sources(tmp_path, 2 * MIN_PARALLEL_POSTS)
+    assert items[20].path is not None
+    items[20].path.write_text("die\n", encoding="utf-8")
+    with pytest.raises(WorkerError, match=r"ended unexpectedly \(exit status 3\) .*020\.md"):
+        convert_all(items, 2)
+    assert not active_children()

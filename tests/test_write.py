@@ -18,6 +18,7 @@ from blog2jsonl.format import FormatOptions
 from blog2jsonl.write import (
     dataset_info_updates,
     dumps_record,
+    encode_line,
     open_output,
     open_outputs,
     output_plan,
@@ -288,9 +289,9 @@ def test_bad_output_plans(kwargs: dict[str, Any], message: str) -> None:
 def test_outputs_route_records_and_sidecars(tmp_path: Path) -> None:
     plan = output_plan(tmp_path / "o.jsonl", split=True, metadata_out=tmp_path / "m.jsonl")
     with open_outputs(plan) as outputs:
-        outputs.write({"n": 1}, {"source": "a"})
-        outputs.write({"n": 2}, {"source": "b"}, validation=True)
-        outputs.write({"n": 3}, None)
+        outputs.write(encode_line({"n": 1}), encode_line({"source": "a"}))
+        outputs.write(encode_line({"n": 2}), encode_line({"source": "b"}), validation=True)
+        outputs.write(encode_line({"n": 3}))
     assert (tmp_path / "o.train.jsonl").read_text() == '{"n": 1}\n{"n": 3}\n'
     assert (tmp_path / "o.val.jsonl").read_text() == '{"n": 2}\n'
     assert (tmp_path / "m.train.jsonl").read_text() == '{"source": "a"}\n{}\n'
@@ -300,7 +301,7 @@ def test_outputs_route_records_and_sidecars(tmp_path: Path) -> None:
 def test_an_interrupted_run_writes_none_of_its_outputs(tmp_path: Path) -> None:
     plan = output_plan(tmp_path / "o.jsonl", split=True, metadata_out=tmp_path / "m.jsonl")
     with pytest.raises(KeyboardInterrupt), open_outputs(plan) as outputs:
-        outputs.write({"n": 1}, {})
+        outputs.write(encode_line({"n": 1}))
         raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
 
