@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import inspect
+import pickle
 import re
 import socket
 from collections.abc import Iterator
@@ -150,9 +151,22 @@ def test_bundled_encoding_is_built_like_tiktoken(
     assert ours.name == theirs.name == name
     assert ours._pat_str == theirs._pat_str
     assert ours._special_tokens == theirs._special_tokens
-    assert ours._mergeable_ranks == theirs._mergeable_ranks
+    ranks = tokenizer._mergeable_ranks(_bundled_bytes(name), in_line_order=True)
+    assert ranks == theirs._mergeable_ranks
+    # And the ranks the encoding was built with are the ones it holds (in its Rust core).
+    assert ours.decode_tokens_bytes(list(ranks.values())) == list(ranks)
     assert ours.n_vocab == theirs.n_vocab
     assert ours.max_token_value == theirs.max_token_value
+
+
+@pytest.mark.parametrize("name", BUNDLED_ENCODINGS)
+def test_a_bundled_encoding_keeps_no_python_copy_of_its_ranks_and_pickles_as_its_name(
+    name: str,
+) -> None:
+    encoding = get_encoding(name)
+    assert not hasattr(encoding, "_mergeable_ranks")  # tiktoken keeps it only to pickle
+    assert pickle.loads(pickle.dumps(encoding)) is encoding
+    assert encoding.decode(encoding.encode_ordinary("naïve 中文 text")) == "naïve 中文 text"
 
 
 @pytest.mark.parametrize("name", BUNDLED_ENCODINGS)
