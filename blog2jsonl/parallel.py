@@ -46,6 +46,9 @@ WINDOW_BYTES = 8 << 20
 LOOKAHEAD = 1024
 #: A post this long (bytes) is started as soon as discovery meets it.
 LONG_POST = 256 << 10
+#: Posts in hand per worker (converting or waiting in its pipe) beyond which it is sent
+#: no more: enough to keep it busy, few enough that work is not held up behind a long one.
+QUEUE = 4
 #: Bytes of tasks a worker may have been sent and not yet answered: well within what a
 #: pipe holds, so that sending one never waits.
 PIPE_ROOM = 16 << 10
@@ -119,6 +122,7 @@ def _in_workers(
     entries: deque[_Entry[T, R]] = deque()  # in input order, the first one next to hand back
     queued = 0  # entries[:queued] are submitted (long posts may be, further on)
     flight = [0, 0]  # posts and bytes submitted and not yet handed back
+    long: deque[_Entry[T, R]] = deque()  # long posts discovered, to start when there is room
 
     def submit(entry: _Entry[T, R]) -> bool:
         """Start converting ``entry``; ``False`` when no worker can take it now."""
@@ -135,21 +139,31 @@ def _in_workers(
         return True
 
     def room(size: int) -> bool:
-        return flight[0] < jobs * WINDOW_PER_JOB or flight[1] + size <= WINDOW_BYTES
+        # Posts taken in order fill at most half the bytes: the rest is for a long post
+        # met further on, which would otherwise wait for the posts ahead of it.
+        return flight[0] < jobs * WINDOW_PER_JOB or flight[1] + size <= WINDOW_BYTES // 2
+
+    def fill() -> None:
+        """Discover ahead, start the long posts met, and submit in order while there is room."""
+        nonlocal queued
+        for item in islice(items, max(LOOKAHEAD - (len(entries) - queued), 0)):
+            work = task(item)
+            entry: _Entry[T, R] = _Entry(item, work, _size(work))
+            entries.append(entry)
+            if entry.size >= LONG_POST:
+                long.append(entry)
+        while long and (long[0].submitted or flight[1] + long[0].size <= WINDOW_BYTES):
+            if not long[0].submitted and not submit(long[0]):
+                break
+            long.popleft()
+        while queued < len(entries) and (
+            entries[queued].submitted or (room(entries[queued].size) and submit(entries[queued]))
+        ):
+            queued += 1
 
     try:
         while True:
-            for item in islice(items, max(LOOKAHEAD - (len(entries) - queued), 0)):
-                work = task(item)
-                entry: _Entry[T, R] = _Entry(item, work, _size(work))
-                entries.append(entry)
-                if entry.size >= LONG_POST and flight[1] + entry.size <= WINDOW_BYTES:
-                    submit(entry)
-            while queued < len(entries) and (
-                entries[queued].submitted
-                or (room(entries[queued].size) and submit(entries[queued]))
-            ):
-                queued += 1
+            fill()
             if not entries:
                 break
             entry = entries.popleft()
@@ -158,6 +172,7 @@ def _in_workers(
                 workers.receive()  # every worker's pipe is full: wait for one to empty
             while not entry.done:
                 workers.receive()
+                fill()  # the other workers go on while this post's worker is busy
             if entry.worker >= 0:
                 flight[0] -= 1
                 flight[1] -= entry.size
@@ -182,10 +197,11 @@ class _Workers(Generic[T, R]):
     """Worker processes, each fed over a pipe of its own and answering in the order fed.
 
     This process sends and receives on the pipes itself, with no threads: a task is sent
-    to the worker with the fewest in hand, and waiting for one result receives every
-    result that is ready, so no worker ever waits to send one. A worker is sent no more
-    than :data:`PIPE_ROOM` bytes of tasks it has not answered (unless it has none), so a
-    send never waits for a worker that is itself waiting to send.
+    to the worker with the fewest bytes of posts in hand (see :meth:`submit`), and
+    waiting for one result receives every result that is ready, so no worker ever waits
+    to send one. A worker is sent no more than :data:`PIPE_ROOM` bytes of tasks it has
+    not answered (unless it has none), so a send never waits for a worker that is itself
+    waiting to send.
     """
 
     def __init__(self, connections: list[Connection], processes: list[BaseProcess]) -> None:
@@ -194,18 +210,28 @@ class _Workers(Generic[T, R]):
         self._pending: list[deque[_Entry[T, R]]] = [deque() for _ in connections]
         self._unanswered = [0] * len(connections)  # bytes of tasks sent and not answered
         self._sizes: list[deque[int]] = [deque() for _ in connections]
+        self._load = [0] * len(connections)  # bytes of posts sent and not answered
 
     def submit(self, entry: _Entry[T, R]) -> bool:
-        """Send ``entry`` to a worker; ``False`` when none can take it now."""
+        """Send ``entry`` to a worker; ``False`` when none can take it now.
+
+        A long post goes to any worker with room in its pipe; another post only to a
+        worker with fewer than :data:`QUEUE` posts in hand and no long one among them.
+        """
         task = pickle.dumps(entry.work, pickle.HIGHEST_PROTOCOL)
+        short = entry.size < LONG_POST
         free = [
             index
             for index, pending in enumerate(self._pending)
-            if not pending or self._unanswered[index] + len(task) <= PIPE_ROOM
+            if not pending
+            or (
+                self._unanswered[index] + len(task) <= PIPE_ROOM
+                and (not short or (len(pending) < QUEUE and self._load[index] < LONG_POST))
+            )
         ]
         if not free:
             return False
-        index = min(free, key=lambda i: len(self._pending[i]))
+        index = min(free, key=lambda i: (self._load[i], len(self._pending[i])))
         try:
             self._connections[index].send_bytes(task)
         except OSError:
@@ -213,6 +239,7 @@ class _Workers(Generic[T, R]):
         self._pending[index].append(entry)
         self._sizes[index].append(len(task))
         self._unanswered[index] += len(task)
+        self._load[index] += entry.size
         entry.worker = index
         return True
 
@@ -231,6 +258,7 @@ class _Workers(Generic[T, R]):
                 raise outcome
             entry = self._pending[index].popleft()
             self._unanswered[index] -= self._sizes[index].popleft()
+            self._load[index] -= entry.size
             entry.outcome = outcome
             entry.done = True
 

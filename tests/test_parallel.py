@@ -169,16 +169,25 @@ def test_a_long_post_starts_before_the_posts_ahead_of_it(
 
     submit = parallel._Workers.submit
 
+    queued_behind_long: list[str] = []
+
     def recording(workers: Any, entry: Any) -> bool:  # the parent's side of sending a post
         sent: bool = submit(workers, entry)
         if sent:
             started.append(entry.work[0].name)
+            ahead = list(workers._pending[entry.worker])[:-1]
+            if any(other.size >= parallel.LONG_POST for other in ahead):
+                queued_behind_long.append(entry.work[0].name)
         return sent
 
     monkeypatch.setattr(parallel._Workers, "submit", recording)
+    # Pipes that hold a few tasks each: the other worker's fills up while the long post
+    # is converted, and its worker would have room.
+    monkeypatch.setattr(parallel, "PIPE_ROOM", 1500)
     names = [result.display for result in iter_results([blog], options)]
 
     assert started[0] == "zz-long.md"  # discovered ahead, started first
+    assert queued_behind_long == []  # the other worker took the rest meanwhile
     assert sorted(started) == sorted(name.rpartition("blog/")[2] for name in names)
     assert names[-1].endswith("zz-long.md")  # handed back in input order all the same
     assert names == [result.display for result in iter_results([blog], Options(jobs=1))]
