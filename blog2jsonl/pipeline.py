@@ -275,6 +275,7 @@ class _Lines:
     records: tuple[bytes, ...]
     meta: tuple[bytes, ...]  # the sidecar's lines, when there is one
     digests: tuple[int, ...]  # when deduplicating
+    characters: tuple[int, ...]
     tokens: tuple[int, ...]
 
     def take(self, indices: Sequence[int]) -> _Lines:
@@ -283,26 +284,36 @@ class _Lines:
         def pick(values: tuple[Any, ...]) -> tuple[Any, ...]:
             return tuple(values[i] for i in indices) if values else ()
 
-        return _Lines(pick(self.records), pick(self.meta), pick(self.digests), pick(self.tokens))
+        return _Lines(*(pick(values) for values in self._values()))
+
+    def _values(self) -> tuple[tuple[Any, ...], ...]:
+        return self.records, self.meta, self.digests, self.characters, self.tokens
 
 
 @dataclass(frozen=True, slots=True)
 class _Render:
-    """How a run that writes makes each post's :class:`_Lines`."""
+    """How a run that writes makes each post's :class:`_Lines`.
+
+    Unless the run hands its results to someone (``keep``), the lines replace the
+    result's records and chunks: a worker then sends the post's text once, not thrice.
+    """
 
     format: FormatOptions
     sidecar: bool
     dedupe: bool
     encoding: str  # the summary counts tokens in this one
+    keep: bool
 
-    def __call__(self, result: PostResult) -> _Lines:
-        records = result.records
-        return _Lines(
+    def __call__(self, result: PostResult) -> _Converted:
+        records, chunks = result.records, result.chunks
+        lines = _Lines(
             tuple(encode_line(format_record(record, self.format)) for record in records),
             tuple(encode_line(record.meta or {}) for record in records) if self.sidecar else (),
             tuple(digest(record.completion) for record in records) if self.dedupe else (),
-            tuple(_tokens(chunk, self.encoding) for chunk in result.chunks),
+            tuple(len(chunk.text) for chunk in chunks),
+            tuple(_tokens(chunk, self.encoding) for chunk in chunks),
         )
+        return result if self.keep else replace(result, records=(), chunks=()), lines
 
 
 def _tokens(chunk: Chunk, encoding: str) -> int:
@@ -331,7 +342,7 @@ class _Converter:
         site = self.site
         judge = None if site is None or entry is None else partial(site.judge, entry)
         result = convert_post(source, self.options, self.chunker, judge)
-        return result, None if self.render is None else self.render(result)
+        return (result, None) if self.render is None else self.render(result)
 
 
 def _make_converter(
@@ -384,7 +395,7 @@ def _converted(
             if options.strict:
                 raise result.error
             report(Diagnostic(result.error.path, result.error.line, result.error.message, "error"))
-        if result.records:
+        if result.records or (lines is not None and lines.records):
             if threshold is not None:
                 result = replace(result, validation=post_key(item.name, options.seed) <= threshold)
             if dedupe is not None:
@@ -443,8 +454,8 @@ def _dedupe(
         return skipped, lines
     kept_result = replace(
         result,
-        records=tuple(result.records[i] for i in kept.indices),
-        chunks=tuple(result.chunks[i] for i in kept.indices),
+        records=tuple(result.records[i] for i in kept.indices) if result.records else (),
+        chunks=tuple(result.chunks[i] for i in kept.indices) if result.chunks else (),
         duplicates=kept.dropped,
     )
     return kept_result, lines
@@ -499,25 +510,28 @@ class Summary:
     outputs: list[str] = field(default_factory=list)
     site: str | None = None
 
-    def add(self, result: PostResult, tokens: Sequence[int] | None = None) -> None:
-        """Count one result; ``tokens``, when given, are its chunks' token counts."""
+    def add(self, result: PostResult) -> None:
+        """Count one result."""
+        chunks = result.chunks
+        characters = sum(len(chunk.text) for chunk in chunks)
+        tokens = sum(_tokens(chunk, self.token_encoding) for chunk in chunks)
+        self._add(result, len(result.records), characters, tokens)
+
+    def _add(self, result: PostResult, records: int, characters: int, tokens: int) -> None:
         self.read += result.read
         if result.status == "converted":
             self.converted += 1
             if result.validation:
                 self.validation_posts += 1
-                self.validation_records += len(result.records)
+                self.validation_records += records
         elif result.status == "failed":
             self.failed += 1
         else:
             self.skipped[result.reason or "unknown"] += 1
-        self.records += len(result.records)
+        self.records += records
         self.duplicates += result.duplicates
-        for chunk in result.chunks:
-            self.characters += len(chunk.text)
-        if tokens is None:
-            tokens = [_tokens(chunk, self.token_encoding) for chunk in result.chunks]
-        self.tokens += sum(tokens)
+        self.characters += characters
+        self.tokens += tokens
 
     @property
     def ok(self) -> bool:
@@ -607,12 +621,16 @@ def convert(
                 "(OpenAI, Together) reject; --metadata-file writes it to a sidecar instead",
             )
         )
-    render = _Render(fmt, bool(plan.metadata), options.dedupe, summary.token_encoding)
+    render = _Render(
+        fmt, bool(plan.metadata), options.dedupe, summary.token_encoding, keep=explain is not None
+    )
     with open_outputs(plan) as outputs:
         for result, lines in _converted(paths, options, report, site, render):
-            if lines is not None:
+            if lines is None:
+                summary.add(result)
+            else:
                 _write(outputs, lines, result.validation)
-            summary.add(result, None if lines is None else lines.tokens)
+                summary._add(result, len(lines.records), sum(lines.characters), sum(lines.tokens))
             if explain is not None:
                 explain(result)
             if progress is not None:

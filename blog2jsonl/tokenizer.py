@@ -21,7 +21,13 @@ from .errors import OptionsError
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = ["BUNDLED_ENCODINGS", "count_tokens", "encoding_for_model", "get_encoding"]
+__all__ = [
+    "BUNDLED_ENCODINGS",
+    "count_tokens",
+    "encoding_for_model",
+    "get_encoding",
+    "token_byte_lengths",
+]
 
 _ENDOFTEXT = "<|endoftext|>"
 _FIM_PREFIX = "<|fim_prefix|>"
@@ -130,6 +136,11 @@ def _build_bundled(name: str, spec: _BundledEncoding) -> tiktoken.Encoding:
         # A copy, so that nothing tiktoken does can reach our module-level data.
         special_tokens=dict(spec.special_tokens),
     )
+    lengths = [0] * (encoding.max_token_value + 1)
+    for table in (ranks, {token.encode(): rank for token, rank in spec.special_tokens.items()}):
+        for token, rank in table.items():
+            lengths[rank] = len(token)
+    encoding.byte_lengths = lengths  # type: ignore[attr-defined]
     # tiktoken keeps the ranks it was given only to pickle the encoding; its Rust core
     # holds its own copy. Dropped, they no longer cost each process ~15 MB (cl100k_base)
     # or ~30 MB (o200k_base).
@@ -161,6 +172,35 @@ def _mergeable_ranks(data: bytes, in_line_order: bool) -> dict[bytes, int]:
     tokens = map(binascii.a2b_base64, fields[0::2])
     ranks = range(len(fields) // 2) if in_line_order else map(int, fields[1::2])
     return dict(zip(tokens, ranks, strict=True))
+
+
+@functools.cache
+def token_byte_lengths(encoding: tiktoken.Encoding) -> list[int]:
+    """Each token rank's length in bytes in ``encoding`` (0 for ranks it has no token
+    for), built once per encoding: from the file for the bundled ones, else by decoding
+    the ranks in bulk (one at a time where the vocabulary has gaps)."""
+    known: list[int] | None = getattr(encoding, "byte_lengths", None)
+    if known is not None:
+        return known
+    lengths: list[int] = []
+    size = encoding.max_token_value + 1
+    for first in range(0, size, _RANKS_AT_ONCE):
+        ranks = range(first, min(first + _RANKS_AT_ONCE, size))
+        try:
+            lengths.extend(map(len, encoding.decode_tokens_bytes(list(ranks))))
+        except KeyError:
+            lengths.extend(_length_or_zero(encoding, rank) for rank in ranks)
+    return lengths
+
+
+_RANKS_AT_ONCE = 1 << 12
+
+
+def _length_or_zero(encoding: tiktoken.Encoding, rank: int) -> int:
+    try:
+        return len(encoding.decode_single_token_bytes(rank))
+    except KeyError:
+        return 0
 
 
 def encoding_for_model(model: str) -> str:

@@ -160,6 +160,17 @@ def test_bundled_encoding_is_built_like_tiktoken(
 
 
 @pytest.mark.parametrize("name", BUNDLED_ENCODINGS)
+def test_byte_lengths_read_from_the_file_are_the_decoded_tokens_lengths(
+    name: str, reference: dict[str, tiktoken.Encoding]
+) -> None:
+    ours = tokenizer.token_byte_lengths(get_encoding(name))
+    decoded = tokenizer.token_byte_lengths(reference[name])  # decodes every rank
+    assert ours == decoded
+    assert len(ours) == reference[name].max_token_value + 1
+    assert ours[reference[name].eot_token] == len(b"<|endoftext|>")
+
+
+@pytest.mark.parametrize("name", BUNDLED_ENCODINGS)
 def test_a_bundled_encoding_keeps_no_python_copy_of_its_ranks_and_pickles_as_its_name(
     name: str,
 ) -> None:

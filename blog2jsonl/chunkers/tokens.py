@@ -19,7 +19,6 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -88,7 +87,6 @@ _SEGMENT = 1 << 16
 # Characters between two entries of TokenOffsets.blocks.
 _BLOCK = 1 << 12
 # Token ranks decoded in one call when the byte-length table is built.
-_RANKS_AT_ONCE = 1 << 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,26 +223,10 @@ def prepare_offsets(encoding: tiktoken.Encoding) -> None:
     _byte_lengths(encoding)
 
 
-@cache
 def _byte_lengths(encoding: tiktoken.Encoding) -> list[int]:
-    """Each token rank's length in bytes, built once per encoding (ranks in bulk, but
-    one at a time where the vocabulary has gaps, which encode_ordinary never yields)."""
-    lengths: list[int] = []
-    size = encoding.max_token_value + 1
-    for first in range(0, size, _RANKS_AT_ONCE):
-        ranks = range(first, min(first + _RANKS_AT_ONCE, size))
-        try:
-            lengths.extend(map(len, encoding.decode_tokens_bytes(list(ranks))))
-        except KeyError:
-            lengths.extend(_length_or_zero(encoding, rank) for rank in ranks)
-    return lengths
+    from ..tokenizer import token_byte_lengths
 
-
-def _length_or_zero(encoding: tiktoken.Encoding, rank: int) -> int:
-    try:
-        return len(encoding.decode_single_token_bytes(rank))
-    except KeyError:
-        return 0
+    return token_byte_lengths(encoding)
 
 
 class TokensChunker:
