@@ -19,7 +19,7 @@ from blog2jsonl.cli import main
 from blog2jsonl.errors import WorkerError
 from blog2jsonl.models import Source
 from blog2jsonl.parallel import MIN_PARALLEL_POSTS
-from blog2jsonl.pipeline import iter_results
+from blog2jsonl.pipeline import PostResult, iter_results
 
 
 def make_blog(root: Path, posts: int, *, broken: int | None = None) -> Path:
@@ -38,16 +38,31 @@ def run(blog: Path, out: Path, jobs: int, **settings: object) -> tuple[bytes, li
     options = Options(jobs=jobs, **settings)  # type: ignore[arg-type]
     summary = convert([blog], out, options, report=diagnostics.append)
     written = b"\0".join(Path(path).read_bytes() for path in summary.outputs)
-    return written, [str(d) for d in diagnostics]
+    counts = [line.replace(str(out.with_suffix("")), "OUT") for line in summary.lines()]
+    return written, [str(d) for d in diagnostics] + counts
 
 
 def test_output_and_reports_are_identical_for_any_number_of_jobs(tmp_path: Path) -> None:
     blog = make_blog(tmp_path / "blog", 3 * MIN_PARALLEL_POSTS, broken=5)
     one = run(blog, tmp_path / "one.jsonl", 1, chunker="tokens", val_ratio=0.2)
     two = run(blog, tmp_path / "two.jsonl", 2, chunker="tokens", val_ratio=0.2)
-    assert one == two
+    assert one == two  # records, diagnostics and the summary's counts
+    assert "records: 0" not in " ".join(one[1])
     assert any("post-005.md:2:" in line for line in one[1])  # the bad post, located
     assert not active_children()
+
+
+def test_an_explain_callback_gets_whole_results_from_the_workers(tmp_path: Path) -> None:
+    blog = make_blog(tmp_path / "blog", 2 * MIN_PARALLEL_POSTS)
+    seen: dict[int, list[tuple[str, int, int]]] = {1: [], 2: []}
+    for jobs, results in seen.items():
+
+        def explain(result: PostResult, into: list[tuple[str, int, int]] = results) -> None:
+            into.append((result.display, len(result.records), len(result.chunks)))
+
+        convert([blog], tmp_path / f"{jobs}.jsonl", Options(jobs=jobs), explain=explain)
+    assert seen[1] == seen[2]
+    assert all(records == chunks > 0 for _, records, chunks in seen[2])
 
 
 def test_strict_stops_the_workers(tmp_path: Path) -> None:
