@@ -8,6 +8,8 @@ slashes, digits, CJK punctuation, runs of spaces and newlines, and every part bo
 
 from __future__ import annotations
 
+from array import array
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,7 +104,12 @@ def test_offsets_answer_as_the_token_boundaries_say(text: str, name: str) -> Non
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tokens, "_SEGMENT", 8)
         patch.setattr(tokens, "_BLOCK", 3)
+        patch.setattr(tokens, "_STRIDE", 3)
+        # And with lengths kept two bytes a token, as for an encoding with long tokens.
+        table, _ = tokens._byte_lengths(encoding)
+        patch.setattr(tokens, "_byte_lengths", lambda _: (table, True))
         segmented = TokenOffsets.of(encoding, text)
+    assert isinstance(segmented.lengths, array)
     for offsets in (TokenOffsets.of(encoding, text), segmented):
         for position in range(len(text) + 1):
             expected = max(count for char, count in boundaries if char <= position)

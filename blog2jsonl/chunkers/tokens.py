@@ -19,13 +19,14 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import regex  # type: ignore[import-untyped, unused-ignore]
 
 from ..models import Chunk, Document, Heading
-from ..tokenizer import encoding_for_model, get_encoding
+from ..tokenizer import encoding_for_model, get_encoding, token_byte_lengths
 from .boundaries import overlap_start, skip_space, trim_end
 from .cut import choose_cut
 
@@ -86,80 +87,103 @@ _EDGE_MARGIN = 4
 _SEGMENT = 1 << 16
 # Characters between two entries of TokenOffsets.blocks.
 _BLOCK = 1 << 12
-# Token ranks decoded in one call when the byte-length table is built.
+# Tokens between two entries of TokenOffsets.marks.
+_STRIDE = 1 << 8
 
 
 @dataclass(frozen=True, slots=True)
 class TokenOffsets:
     """Where a text's tokens end, and so where it may be cut by token counts.
 
-    ``ends[k]`` is the UTF-8 byte offset at which ``k`` tokens have ended. A boundary
-    inside a character's bytes (byte-level BPE splits Chinese characters and emoji) is
-    never a place to cut, and the queries skip it. Character offsets are worked out only
-    for the few boundaries a chunker asks about, from ``data`` (the text's UTF-8) and
-    ``blocks`` (the byte offset of every ``block``-th character); ASCII text needs
-    neither.
+    ``lengths[k]`` is the UTF-8 length of the text's token ``k`` (a byte each, for the
+    bundled encodings), and ``marks[i]`` the byte offset at which the first
+    ``i * stride`` tokens end; the offset after any number of tokens is a mark plus the
+    sum of fewer than ``stride`` lengths. A boundary inside a character's bytes
+    (byte-level BPE splits Chinese characters and emoji) is never a place to cut, and
+    the queries skip it. Character offsets are worked out only for the few boundaries a
+    chunker asks about, from ``data`` (the text's UTF-8) and ``blocks`` (the byte
+    offset of every ``block``-th character); ASCII text needs neither.
     """
 
     text: str
-    ends: Sequence[int]
+    lengths: Sequence[int]
+    marks: Sequence[int]
     data: bytes | None = None
     blocks: Sequence[int] = ()
     block: int = _BLOCK
+    stride: int = _STRIDE
 
     @classmethod
     def of(cls, encoding: tiktoken.Encoding, text: str) -> TokenOffsets:
-        """Encode ``text`` once and record where its tokens end.
+        """Encode ``text`` once and record how long its tokens are.
 
-        Sums per-token byte lengths from a table with C-level iteration (no Python code
-        runs per token) into an array of machine integers. A long text is encoded a
-        segment at a time, cut at piece edges (which gives the same tokens), so that a
-        post of many megabytes never has all its tokens in a Python list at once.
+        Looks each token's length up in a table with C-level iteration (no Python code
+        runs per token). A long text is encoded a segment at a time, cut at piece edges
+        (which gives the same tokens), so that a post of many megabytes never has all
+        its tokens in a Python list at once.
         """
-        lengths = _byte_lengths(encoding)
-        ends = array("i" if len(text) < 2**29 else "q", [0])
-        for start, end in _segments(text, encoding.name):
-            steps = accumulate(
-                map(lengths.__getitem__, encoding.encode_ordinary(text[start:end])),
-                initial=ends[-1],
-            )
-            next(steps)
-            ends.extend(steps)
+        table, wide = _byte_lengths(encoding)
+        segments = _segments(text, encoding.name)
+        pieces = (encoding.encode_ordinary(text[start:end]) for start, end in segments)
+        lengths: Sequence[int]
+        if wide:  # a token longer than 255 bytes: none of the bundled encodings has one
+            lengths = array("H")
+            for tokens in pieces:
+                lengths.extend(map(table.__getitem__, tokens))
+        else:  # bytes() is the fastest to fill
+            lengths = b"".join(bytes(map(table.__getitem__, tokens)) for tokens in pieces)
+        steps = (sum(lengths[i : i + _STRIDE]) for i in range(0, len(lengths), _STRIDE))
+        marks = array("q", accumulate(steps, initial=0))
         if text.isascii():
-            return cls(text, ends)
+            return cls(text, lengths, marks, stride=_STRIDE)
         # The byte offsets of characters 0, _BLOCK, 2 * _BLOCK... up to len(text).
         whole = range(0, len(text) // _BLOCK * _BLOCK, _BLOCK)
         sizes = (len(_utf8(text[i : i + _BLOCK])) for i in whole)
-        blocks = array(ends.typecode, accumulate(sizes, initial=0))
-        return cls(text, ends, _utf8(text), blocks, _BLOCK)
+        blocks = array("q", accumulate(sizes, initial=0))
+        return cls(text, lengths, marks, _utf8(text), blocks, _BLOCK, _STRIDE)
+
+    @property
+    def tokens(self) -> int:
+        """How many tokens the text is."""
+        return len(self.lengths)
 
     def tokens_before(self, position: int) -> int:
         """Tokens that end at or before the boundary at or before ``position``."""
-        count = bisect_right(self.ends, self._byte(position)) - 1
+        offset = self._byte(position)
+        mark = min(bisect_right(self.marks, offset) - 1, self.tokens // self.stride)
+        first = mark * self.stride
+        run = accumulate(self.lengths[first : first + self.stride], initial=self.marks[mark])
+        count = first + bisect_right(list(run), offset) - 1
         while not self._clean(count):
             count -= 1
         return count
 
     def position_after(self, tokens: int) -> int:
         """The last boundary at which at most ``tokens`` tokens have ended."""
-        count = min(max(tokens, 0), len(self.ends) - 1)
+        count = min(max(tokens, 0), self.tokens)
         while not self._clean(count):
             count -= 1
-        return self._char(self.ends[count])
+        return self._char(self._end(count))
 
     def position_at_least(self, tokens: int) -> int:
         """The first boundary at which at least ``tokens`` tokens have ended."""
-        count = min(max(tokens, 0), len(self.ends) - 1)
+        count = min(max(tokens, 0), self.tokens)
         while not self._clean(count):
             count += 1
-        return self._char(self.ends[count])
+        return self._char(self._end(count))
+
+    def _end(self, count: int) -> int:
+        """The byte offset at which the first ``count`` tokens end."""
+        mark, extra = divmod(count, self.stride)
+        first = mark * self.stride
+        return self.marks[mark] + sum(self.lengths[first : first + extra])
 
     def _clean(self, count: int) -> bool:
         """Whether the token after the first ``count`` begins a character."""
         data = self.data
-        if data is None or count == len(self.ends) - 1:
+        if data is None or count == self.tokens:
             return True
-        return not 0x80 <= data[self.ends[count]] < 0xC0
+        return not 0x80 <= data[self._end(count)] < 0xC0
 
     def _byte(self, position: int) -> int:
         if self.data is None:
@@ -223,10 +247,11 @@ def prepare_offsets(encoding: tiktoken.Encoding) -> None:
     _byte_lengths(encoding)
 
 
-def _byte_lengths(encoding: tiktoken.Encoding) -> list[int]:
-    from ..tokenizer import token_byte_lengths
-
-    return token_byte_lengths(encoding)
+@cache
+def _byte_lengths(encoding: tiktoken.Encoding) -> tuple[list[int], bool]:
+    """The byte length of each rank, and whether one is longer than a byte can say."""
+    table = token_byte_lengths(encoding)
+    return table, max(table, default=0) > 255
 
 
 class TokensChunker:
