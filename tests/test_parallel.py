@@ -258,19 +258,19 @@ def test_a_worker_is_never_sent_more_than_its_pipe_holds(
     assert [answer.partition(":")[2] for answer in answers] == [f"text {i}" for i in range(48)]
 
 
-def test_an_exception_in_a_worker_is_raised_here(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "error", "message"),
+    [
+        ("bug", LookupError, r"020\.md"),  # an exception in a worker is raised here
+        ("die", WorkerError, r"ended unexpectedly \(exit status 3\) .*020\.md"),  # no hang
+    ],
+)
+def test_a_worker_that_fails_stops_the_run_with_its_reason(
+    tmp_path: Path, text: str, error: type[Exception], message: str
+) -> None:
     items = sources(tmp_path, 2 * MIN_PARALLEL_POSTS)
     assert items[20].path is not None
-    items[20].path.write_text("bug\n", encoding="utf-8")
-    with pytest.raises(LookupError, match=r"020\.md"):
-        convert_all(items, 2)
-    assert not active_children()
-
-
-def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang(tmp_path: Path) -> None:
-    items = sources(tmp_path, 2 * MIN_PARALLEL_POSTS)
-    assert items[20].path is not None
-    items[20].path.write_text("die\n", encoding="utf-8")
-    with pytest.raises(WorkerError, match=r"ended unexpectedly \(exit status 3\) .*020\.md"):
+    items[20].path.write_text(f"{text}\n", encoding="utf-8")
+    with pytest.raises(error, match=message):
         convert_all(items, 2)
     assert not active_children()
