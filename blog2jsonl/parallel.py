@@ -4,13 +4,15 @@ Workers receive paths (a :class:`~blog2jsonl.models.Source` and the site's
 :class:`~blog2jsonl.sites.Entry`) and return what the pipeline makes of one post (its
 result, and its lines as they will be written); everything that decides the output's
 order or content across posts (dedupe, the split, writing) stays in the parent, so the
-output is byte-identical to one process.
+output is byte-identical to one process. The parent alone sends and receives, over a
+pipe per worker, with no threads of its own.
 What is in flight is bounded (a few posts per worker, or a few megabytes of input), so
 memory stays flat however many posts there are. Results come back in input order, so one
 post far longer than the rest would hold everything behind it up: discovery runs a
-little ahead of submission, and a long post it meets is started at once, beside the posts
-before it, instead of last and alone. Workers ignore Ctrl-C; the parent stops them and no
-process outlives the run.
+little ahead of submission, and a long post it meets is started as soon as a worker can
+take it, beside the posts before it, instead of last and alone; no other post queues
+behind it. Workers ignore Ctrl-C; the parent stops them and no process outlives the run;
+a worker that dies (killed, say) ends the run with a :class:`~blog2jsonl.errors.WorkerError`.
 """
 
 from __future__ import annotations
