@@ -111,6 +111,7 @@ class _Entry(Generic[T, R]):
     done: bool = False  # ``outcome`` is in
     outcome: R | None = None
     worker: int = -1  # the one converting it
+    task: int = 0  # the size of what it was sent, in bytes
 
 
 def _in_workers(
@@ -211,7 +212,6 @@ class _Workers(Generic[T, R]):
         self._processes = processes
         self._pending: list[deque[_Entry[T, R]]] = [deque() for _ in connections]
         self._unanswered = [0] * len(connections)  # bytes of tasks sent and not answered
-        self._sizes: list[deque[int]] = [deque() for _ in connections]
         self._load = [0] * len(connections)  # bytes of posts sent and not answered
 
     def submit(self, entry: _Entry[T, R]) -> bool:
@@ -239,10 +239,10 @@ class _Workers(Generic[T, R]):
         except OSError:
             raise self._ended(index, None) from None
         self._pending[index].append(entry)
-        self._sizes[index].append(len(task))
         self._unanswered[index] += len(task)
         self._load[index] += entry.size
         entry.worker = index
+        entry.task = len(task)
         return True
 
     def receive(self) -> None:
@@ -259,7 +259,7 @@ class _Workers(Generic[T, R]):
             if not ok:
                 raise outcome
             entry = self._pending[index].popleft()
-            self._unanswered[index] -= self._sizes[index].popleft()
+            self._unanswered[index] -= entry.task
             self._load[index] -= entry.size
             entry.outcome = outcome
             entry.done = True
