@@ -432,7 +432,7 @@ def discover_inputs(
 def _dedupe(
     result: PostResult, lines: _Lines | None, dedupe: Deduplicator, report: Reporter
 ) -> _Converted:
-    if lines is not None and lines.digests:
+    if lines is not None:  # made with the digests, as dedupe is on
         kept = dedupe.keep_digests(result.display, lines.digests)
     else:
         kept = dedupe.keep(result.display, [record.completion for record in result.records])

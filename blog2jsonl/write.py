@@ -158,7 +158,10 @@ def _standard_output() -> Iterator[Sink]:
     try:
         yield sink
     finally:
-        stdout.flush() if buffer is None else buffer.flush()
+        if buffer is None:
+            stdout.flush()
+        else:
+            buffer.flush()
 
 
 @contextmanager
