@@ -585,3 +585,38 @@ def test_real_posts(name: str) -> None:
         if cut < len(text) and text[cut - 1] in LATIN and text[cut] in LATIN:
             assert not has_candidate(text, position, limit, boundaries)
         position = overlap_start(text, position, trim_end(text, position, cut), 40)
+
+
+# The sentence, clause and word finders search the end of their window first.
+
+FINDER_PIECES = st.one_of(
+    PIECES,
+    st.sampled_from(["。。。", "？！", "……", "」』", ".)\"", "?!", "\u201d\u2019", "，、："]),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(FINDER_PIECES, min_size=1, max_size=400).map("".join), st.data())
+def test_finders_searching_back_agree_with_one_search(text: str, data: st.DataObject) -> None:
+    from blog2jsonl.chunkers import boundaries
+
+    start = data.draw(st.integers(0, max(0, len(text) - 2)))
+    limit = data.draw(st.integers(start + 1, len(text) - 1)) if start + 1 < len(text) else 0
+    if not start < limit < len(text):
+        return
+    for pattern in (boundaries._SENTENCE_END, boundaries._CLAUSE_END, boundaries._WORD_END):
+        ends = [m.end() for m in pattern.finditer(text, start, limit + 1)]
+        valid = [e for e in ends if start < e <= limit and is_grapheme_boundary(text, e)]
+        found = boundaries._last_valid_end(pattern)(text, start, limit)
+        assert found == (valid[-1] if valid else None)
+
+
+def test_finders_search_back_past_their_first_stretch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from blog2jsonl.chunkers import boundaries
+
+    monkeypatch.setattr(boundaries, "_STRETCH", 2)
+    text = "One. Two\u3002\u3002\u3002\u300d" + "x" * 30 + " tail"
+    sentence = boundaries._last_valid_end(boundaries._SENTENCE_END)
+    assert sentence(text, 0, len(text) - 1) == text.index("\u300d") + 1
+    assert sentence(text, 0, 5) == 4
+    assert sentence(text, 5, 9) is None

@@ -277,14 +277,30 @@ def _before_crlf(text: str, start: int, newline: int) -> int | None:
 
 
 def _last_valid_end(pattern: re.Pattern[str]) -> Callable[[str, int, int], int | None]:
+    # The window is searched from its end back, a stretch at a time: the last candidate
+    # is nearly always close to the end. A search begun at ``low`` finds only ends that
+    # a search from ``start`` finds, and misses only matches that began before ``low``
+    # (so ends before the ones it finds): a match of these patterns is decided by the
+    # characters it spans, and a search that begins inside one is in a run of sentence
+    # marks (the rest of the run matches, with the same end) or of closers (which begin
+    # no match).
     def find(text: str, start: int, limit: int) -> int | None:
-        ends = [m.end() for m in pattern.finditer(text, start, limit + 1)]
-        for end in reversed(ends):
-            if start < end <= limit and is_grapheme_boundary(text, end):
-                return end
-        return None
+        reach = _STRETCH
+        while True:
+            low = max(start, limit - reach)
+            ends = [m.end() for m in pattern.finditer(text, low, limit + 1)]
+            for end in reversed(ends):
+                if start < end <= limit and is_grapheme_boundary(text, end):
+                    return end
+            if low == start:
+                return None
+            reach *= 4
 
     return find
+
+
+# How far back _last_valid_end searches first; each further search reaches 4x as far.
+_STRETCH = 256
 
 
 def _cjk_boundary(text: str, start: int, limit: int) -> int | None:

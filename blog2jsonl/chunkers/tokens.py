@@ -86,9 +86,9 @@ _EDGE_MARGIN = 4
 # How long a text TokenOffsets.of encodes in one go, in characters.
 _SEGMENT = 1 << 16
 # Characters between two entries of TokenOffsets.blocks.
-_BLOCK = 1 << 12
+_BLOCK = 1 << 8
 # Tokens between two entries of TokenOffsets.marks.
-_STRIDE = 1 << 8
+_STRIDE = 1 << 6
 
 
 @dataclass(frozen=True, slots=True)
