@@ -62,13 +62,28 @@ def dumps_record(obj: Mapping[str, object]) -> str:
     Raises ``TypeError`` for a value JSON cannot hold and ``ValueError`` for NaN or an
     infinity (which would make the line invalid JSON).
     """
-    line = json.dumps(
-        obj if isinstance(obj, dict) else dict(obj),
-        ensure_ascii=False,
-        separators=(", ", ": "),
-        allow_nan=False,
-        default=_mapping_as_dict,
-    )
+    return _escape_unsafe(_json(obj))
+
+
+def encode_line(obj: Mapping[str, object]) -> bytes:
+    """``obj`` as one line of JSON (see :func:`dumps_record`), newline-terminated UTF-8."""
+    line = _json(obj) + "\n"
+    try:
+        data = line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return _escape_unsafe(line).encode("utf-8")
+    # Looking for the UTF-8 of U+0085, U+2028 and U+2029 in bytes is quicker than for
+    # the characters in the text.
+    if b"\xc2\x85" in data or b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
+        return _escape_unsafe(line).encode("utf-8")
+    return data
+
+
+def _json(obj: Mapping[str, object]) -> str:
+    return _ENCODER.encode(obj if isinstance(obj, dict) else dict(obj))
+
+
+def _escape_unsafe(line: str) -> str:
     return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
 
 
@@ -78,9 +93,10 @@ def _mapping_as_dict(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def encode_line(obj: Mapping[str, object]) -> bytes:
-    """``obj`` as one line of JSON (see :func:`dumps_record`), newline-terminated UTF-8."""
-    return (dumps_record(obj) + "\n").encode("utf-8")
+# One encoder for every line: json.dumps builds a new one for each call with options.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(", ", ": "), allow_nan=False, default=_mapping_as_dict
+)
 
 
 class Sink(Protocol):

@@ -591,7 +591,7 @@ def test_real_posts(name: str) -> None:
 
 FINDER_PIECES = st.one_of(
     PIECES,
-    st.sampled_from(["。。。", "？！", "……", "」』", ".)\"", "?!", "\u201d\u2019", "，、："]),
+    st.sampled_from(["。。。", "？！", "……", "」』", '.)"', "?!", "\u201d\u2019", "，、："]),
 )
 
 

@@ -85,6 +85,25 @@ def test_lone_surrogate_is_escaped_not_an_encoding_error() -> None:
     assert json.loads(line) == {"name": "caf\udce9"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "\u4f60\u597d \u201cquoted\u201d",
+        "one\u2028two",
+        "a\u0085b\u2029",
+        "caf\udce9 \u2028",
+        "\ud800",
+    ],
+)
+def test_encoded_line_is_the_dumped_line_in_utf8(text: str) -> None:
+    record = {"completion": text, "meta": {"n": 1}}
+    data = encode_line(record)
+    assert data == (dumps_record(record) + "\n").encode("utf-8")
+    assert json.loads(data) == record
+    assert data.count(b"\n") == 1 and data.decode("utf-8").splitlines() == [data[:-1].decode()]
+
+
 def test_any_mapping_is_an_object() -> None:
     record = MappingProxyType({"meta": MappingProxyType({"part": 2})})
     assert dumps_record(record) == '{"meta": {"part": 2}}'
