@@ -178,10 +178,10 @@ def _parse_triggered(body: str) -> list[tuple[int, int, list[Token]]] | None:
     """The regions of ``body`` that need the parser, parsed: ``(start, end, tokens)`` each.
 
     ``None`` when only a parse of the whole body is sure to give the same result: the
-    body has carriage returns (which markdown-it reads as line breaks), or a region
-    reaches the nesting limit.
+    body has carriage returns (which markdown-it reads as line breaks) or NUL characters
+    (which it replaces), or a region reaches the nesting limit.
     """
-    if "\r" in body:
+    if "\r" in body or "\0" in body:
         return None
     # A token this deep opened the level at which markdown-it stops parsing.
     deepest = markdown_parser().options["maxNesting"] - 1
@@ -207,7 +207,7 @@ def _parse_region(body: str, starts: list[int], first: int, last: int) -> tuple[
     grow = 1
     while True:
         start, end = starts[first], starts[last]
-        tokens = markdown_parser().parse(body[start:end])
+        tokens = _parse_blocks(body[start:end])
         unclosed = _open_at_end(tokens, body.count("\n", start, end)) if end < len(body) else None
         if unclosed is None:
             return last, tokens
@@ -215,6 +215,18 @@ def _parse_region(body: str, starts: list[int], first: int, last: int) -> tuple[
             last = max(last + 1, _closing_segment(body, starts, end, unclosed))
         else:  # an HTML or template block, whose end is harder to foresee
             last, grow = min(last + grow, len(starts) - 1), grow * 2
+
+
+def _parse_blocks(text: str) -> list[Token]:
+    """``markdown_parser().parse(text)`` for text without carriage returns or NULs.
+
+    Only the block rules are run: of the parser's core rules, the others normalise
+    newlines and NULs (there are none to change) or work on inline tokens (switched off).
+    """
+    md = markdown_parser()
+    tokens: list[Token] = []
+    md.block.parse(text, md, {}, tokens)
+    return tokens
 
 
 def _segment_starts(body: str) -> list[int]:

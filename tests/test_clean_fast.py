@@ -16,7 +16,7 @@ from conftest import CORPUS_NAMES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog2jsonl.clean import _clean_whole, _parse_triggered, clean
+from blog2jsonl.clean import _clean_whole, _parse_triggered, clean, markdown_parser
 from blog2jsonl.discover import DEFAULT_EXTENSIONS
 from blog2jsonl.errors import PostError
 from blog2jsonl.load import load_post
@@ -226,6 +226,7 @@ CASES = {
     "loose list": "- a\n\n- b\n\n  continued\n\n- c\n\n# H\n",
     "nesting limit": "- - - - - - - - - - - - x\n\nProse.\n\n# Heading\n\n```\ncode\n```\n",
     "carriage returns": "# A\r\n\r\nText.\r\n\r\n```\r\ncode\r\n```\r\n",
+    "NUL characters": "A\0.\n\n# H\0\n\n```\n\0\n```\n",
     "setext heading": "Title\n=====\n\nText.\n\nSub\n---\n",
     "heading deep in a paragraph block": "a\nb\nc\n\nd\ne\n# H\nf\n\ng\n",
     "tags and comments in prose": (
@@ -257,6 +258,13 @@ def test_only_the_segment_with_a_heading_is_parsed() -> None:
     parsed = _parse_triggered(body)
     assert parsed is not None
     assert [(start, end) for start, end, _ in parsed] == [(6, 14)]
+
+
+def test_the_parser_runs_no_core_rule_the_fast_path_skips() -> None:
+    # The fast path runs the block rules alone: the other core rules would have to
+    # leave its text (no carriage returns, no NULs, no inline tokens) as it is.
+    rules = markdown_parser().core.ruler.get_active_rules()
+    assert rules == ["normalize", "block", "text_join"]
 
 
 def test_the_nesting_limit_falls_back_to_the_whole_body() -> None:
