@@ -45,7 +45,9 @@ CHUNKERS = {
 }
 RSS_METHOD = (
     "the larger of os.wait4()'s ru_maxrss for the row's process (exact, largest single "
-    "process) and the summed PSS of its process tree sampled every 50 ms with psutil"
+    "process) and the summed PSS of its process tree sampled every 50 ms with psutil "
+    "(in each row's first run only: the sampling costs CPU time, so later runs time "
+    "the row without it)"
 )
 
 
@@ -238,7 +240,11 @@ class Runner:
         self, spec: RowSpec, corpus: Corpus, files: Path, result: RowResult | None = None
     ) -> RowResult:
         """Run ``spec`` once more, keeping the fastest time and the highest peak of
-        ``result`` (the earlier runs) and this one; the quality is read on the last run."""
+        ``result`` (the earlier runs) and this one; the quality is read on the first run.
+
+        Only the first run samples the memory of the row's process tree: the sampling
+        costs CPU time that a multi-process row (-j 2, the ceiling) would pay in its wall
+        time, so with ``--repeat`` above 1 its best time comes from an unsampled run."""
         slug = "".join(c if c.isalnum() else "-" for c in spec.label).strip("-")
         out = self.work / f"{slug}.jsonl"
         argv = self._argv(spec, corpus, out, files)
@@ -246,8 +252,9 @@ class Runner:
             return RowResult(spec, note=argv)
         if result is not None and result.note is not None:
             return result  # failed, timed out or not installed: once is enough
+        first = result is None
         result = result or RowResult(spec, output=out)
-        run = measure.run(argv, env=self.env, timeout=self.timeout)
+        run = measure.run(argv, env=self.env, timeout=self.timeout, sample=first)
         if run.timed_out:
             return RowResult(spec, note=f"timeout ({self.timeout:.0f} s)")
         if spec.kind != "blog2jsonl" and run.returncode == NOT_INSTALLED:
