@@ -136,10 +136,15 @@ def _build_bundled(name: str, spec: _BundledEncoding) -> tiktoken.Encoding:
         # A copy, so that nothing tiktoken does can reach our module-level data.
         special_tokens=dict(spec.special_tokens),
     )
-    lengths = [0] * (encoding.max_token_value + 1)
-    for table in (ranks, {token.encode(): rank for token, rank in spec.special_tokens.items()}):
-        for token, rank in table.items():
+    if spec.ranks_in_line_order:  # the ranks' keys are in rank order: 0, 1, 2...
+        lengths = list(map(len, ranks))
+        lengths += [0] * (encoding.max_token_value + 1 - len(lengths))
+    else:
+        lengths = [0] * (encoding.max_token_value + 1)
+        for token, rank in ranks.items():
             lengths[rank] = len(token)
+    for special, rank in spec.special_tokens.items():
+        lengths[rank] = len(special.encode())
     encoding.byte_lengths = lengths  # type: ignore[attr-defined]
     # tiktoken keeps the ranks it was given only to pickle the encoding; its Rust core
     # holds its own copy. Dropped, they no longer cost each process ~15 MB (cl100k_base)
