@@ -1,5 +1,5 @@
 """``python -m blog2jsonl`` runs the command line."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="blog2jsonl")
+run()

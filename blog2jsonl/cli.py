@@ -8,6 +8,8 @@ chunkers. Library errors become messages and exit codes here: 1 when a post fail
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from .errors import Diagnostic
     from .pipeline import Options, PostResult, Summary
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 DEFAULT_COMMAND = "convert"
 # The built-in flags that are chunker options, by option name.
@@ -114,6 +116,36 @@ def _unescape_optional(ctx: click.Context, param: click.Parameter, value: str | 
 @click.version_option(_version(), "--version", prog_name="blog2jsonl")
 def main() -> None:
     """Turn a Markdown blog into a fine-tuning training set in JSONL."""
+
+
+def run() -> None:
+    """The ``blog2jsonl`` command: :func:`main`, then an exit without the interpreter's
+    teardown.
+
+    By the time :func:`main` returns, the output is written and renamed into place; what
+    is left is freeing every object one at a time (50-90 ms after a large run). The exit
+    handlers still run and standard output and error are flushed; with a thread still
+    running, or a stream that cannot be flushed, the exit is the usual one.
+    """
+    try:
+        main(prog_name="blog2jsonl")
+    except SystemExit as exit:
+        code = exit.code
+    else:  # pragma: no cover - click's standalone mode always ends in SystemExit
+        code = 0
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # as the interpreter does for sys.exit("message")
+        code = 1
+    atexit._run_exitfuncs()
+    threading = sys.modules.get("threading")
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    if threading is not None and threading.active_count() > 1:
+        sys.exit(code)
+    os._exit(code or 0)
 
 
 @main.command(DEFAULT_COMMAND)

@@ -229,3 +229,49 @@ def test_python_dash_m_works_the_same(tmp_path: Path) -> None:
     assert records(done.stdout) == [
         {"prompt": "Title Part 1", "completion": " # Title\n\nSome words."}
     ]
+
+
+# The command's own exit: exit handlers run, output flushed, the exit status kept.
+
+RUN_WITH_HANDLER = (
+    "import atexit, sys\n"
+    "atexit.register(print, 'exit handler ran', file=sys.stderr)\n"
+    "from blog2jsonl.cli import run\n"
+    "sys.argv = ['blog2jsonl', *sys.argv[1:]]\n"
+    "run()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [([str(SAMPLES), "-q"], 0), (["--version"], 0), (["--no-such-option"], 2)],
+)
+def test_run_exits_with_mains_status_after_the_exit_handlers(
+    args: list[str], status: int, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_HANDLER, *args],
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == status
+    assert done.stderr.decode().endswith("exit handler ran\n")
+    if args[0] == str(SAMPLES):
+        expected = CliRunner().invoke(main, args).stdout_bytes
+        assert done.stdout == expected and expected.count(b"\n") > 1
+
+
+def test_run_leaves_the_usual_exit_to_a_running_thread(tmp_path: Path) -> None:
+    script = (
+        "import sys, threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n"
+        "from blog2jsonl.cli import run\n"
+        "sys.argv = ['blog2jsonl', '--version']\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.endswith("thread done\n")

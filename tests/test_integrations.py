@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def console_script() -> str:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     [(name, target)] = project["scripts"].items()
-    assert target == "blog2jsonl.cli:main"
+    assert target == "blog2jsonl.cli:run"
     return str(name)
 
 
