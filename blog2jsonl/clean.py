@@ -31,6 +31,9 @@ the parts of a body that might hold more than prose are parsed, each on its own:
   extended, to the line that closes a fence or by a number of segments that doubles each
   time, and parsed again. A region that reaches markdown-it's nesting limit, past which
   it skips the rest of its input, makes the whole body be parsed instead.
+- *Headings and fences.* Most regions hold only blank lines, ATX headings and closed
+  fences, all in the first column; what markdown-it makes of those is plain, and their
+  tokens are built without running its rules line by line.
 
 Assembly then goes by runs of lines of one kind. The lines no cut touches go through as
 one block: inside it no blank line can collapse, as only the first line after a removal
@@ -50,6 +53,11 @@ from itertools import accumulate, groupby
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+try:  # markdown-it-py 4 trims a heading's text of CommonMark's whitespace
+    from markdown_it.common.utils import mdTrim as _trim
+except ImportError:  # pragma: no cover - markdown-it-py 3 strips it
+    _trim = str.strip  # type: ignore[assignment]
 
 from .errors import Diagnostic
 from .models import Document, Heading, Post
@@ -77,6 +85,9 @@ _FIRST_LINE_TRIGGER = re.compile(_TRIGGER_LINE)
 # The level-0 blocks that may run on past a blank line.
 _OPEN_ENDED = frozenset({"fence", "html_block", TEMPLATE_CODE})
 _FENCE_CLOSE = re.compile(r"\n {0,3}(`{3,}|~{3,})[ \t]*(?=\n|\Z)")
+# A heading's or a fence's opening line, in the first column (see _headings_and_fences).
+_ATX_HEADING = re.compile(r"(#{1,6})((?:[ \t][^\n]*)?)")
+_FENCE_OPEN = re.compile(r"(`{3,}(?=[^`|\n]*$)|~{3,}(?=[^|\n]*$))([^\n]*)")
 
 
 class _Kind(Enum):
@@ -223,10 +234,88 @@ def _parse_blocks(text: str) -> list[Token]:
     Only the block rules are run: of the parser's core rules, the others normalise
     newlines and NULs (there are none to change) or work on inline tokens (switched off).
     """
-    md = markdown_parser()
-    tokens: list[Token] = []
-    md.block.parse(text, md, {}, tokens)
+    tokens = _headings_and_fences(text)
+    if tokens is None:
+        md = markdown_parser()
+        tokens = []
+        md.block.parse(text, md, {}, tokens)
     return tokens
+
+
+def _headings_and_fences(text: str) -> list[Token] | None:
+    """The tokens of text made only of blank lines, ATX headings and closed fences.
+
+    Most regions are such text: a heading, or a fence and its code. The headings and
+    fences must start in the first column, and a fence's opening line hold no ``|`` (it
+    could head a table); otherwise, or for any other line, ``None``. The tokens are those
+    markdown-it makes of the text, built without running its rules line by line.
+    """
+    tokens: list[Token] = []
+    line = position = 0
+    while position < len(text):
+        stop = _line_stop(text, position)
+        if text.startswith("#", position):
+            heading = _ATX_HEADING.fullmatch(text, position, stop)
+            if heading is None:
+                return None
+            tokens.extend(_heading_tokens(heading.group(1), heading.group(2), line))
+        elif text.startswith(("```", "~~~"), position):
+            fence = _FENCE_OPEN.fullmatch(text, position, stop)
+            if fence is None:
+                return None
+            markup, info = fence.groups()
+            close = _fence_close(text, stop, markup)
+            if close is None:
+                return None
+            last = line + text.count("\n", stop, close.start() + 1)
+            content = text[stop + 1 : close.start() + 1]
+            where = [line, last + 1]
+            tokens.append(
+                Token(
+                    "fence",
+                    "code",
+                    0,
+                    map=where,
+                    content=content,
+                    markup=markup,
+                    info=info,
+                    block=True,
+                )
+            )
+            line, stop = last, close.end()
+        elif text[position:stop].strip(" \t"):
+            return None
+        line, position = line + 1, stop + 1
+    return tokens
+
+
+def _fence_close(text: str, stop: int, markup: str) -> re.Match[str] | None:
+    """The first line after ``stop`` that closes a top-level fence opened with ``markup``.
+
+    Such a line has at most three spaces before its run of at least as many of the same
+    marker, and only spaces after. The match starts at the newline before the line.
+    """
+    for found in _FENCE_CLOSE.finditer(text, stop):
+        run = found.group(1)
+        if run[0] == markup[0] and len(run) >= len(markup):
+            return found
+    return None
+
+
+def _heading_tokens(markup: str, rest: str, line: int) -> list[Token]:
+    """An ATX heading's tokens: ``rest`` is its line after the opening ``#`` run."""
+    rest = rest.rstrip(" \t")
+    bare = rest.rstrip("#")
+    if bare.endswith((" ", "\t")):  # a closing run of #, after a space
+        rest = bare
+    tag, content = f"h{len(markup)}", _trim(rest)
+    return [
+        Token("heading_open", tag, 1, map=[line, line + 1], markup=markup, block=True),
+        Token(
+            "inline", "", 0, map=[line, line + 1], level=1, content=content, children=[], block=True
+        ),
+        Token("heading_close", tag, -1, markup=markup, block=True),
+    ]
 
 
 def _segment_starts(body: str) -> list[int]:
@@ -263,14 +352,10 @@ def _closing_segment(body: str, starts: list[int], end: int, fence: Token) -> in
     """The segment after the one holding the line that closes ``fence``, open at ``end``.
 
     That is where the next parse will find the fence closed (the last segment when no
-    line closes it): a closing fence line at the top level has at most three spaces
-    before its run of at least as many of the same marker, and only spaces after.
+    line closes it).
     """
-    for found in _FENCE_CLOSE.finditer(body, end - 1):
-        run = found.group(1)
-        if run[0] == fence.markup[0] and len(run) >= len(fence.markup):
-            return bisect_right(starts, found.start() + 1)
-    return len(starts) - 1
+    found = _fence_close(body, end - 1, fence.markup)
+    return len(starts) - 1 if found is None else bisect_right(starts, found.start() + 1)
 
 
 # --- the token walk ---------------------------------------------------------------------

@@ -16,7 +16,14 @@ from conftest import CORPUS_NAMES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from blog2jsonl.clean import _clean_whole, _parse_triggered, clean, markdown_parser
+from blog2jsonl.clean import (
+    _clean_whole,
+    _headings_and_fences,
+    _parse_blocks,
+    _parse_triggered,
+    clean,
+    markdown_parser,
+)
 from blog2jsonl.discover import DEFAULT_EXTENSIONS
 from blog2jsonl.errors import PostError
 from blog2jsonl.load import load_post
@@ -209,6 +216,66 @@ def test_generated_bodies(body: str, keep_code: bool, keep_html: bool) -> None:
     assert_same(post_of(body), keep_code=keep_code, keep_html=keep_html)
 
 
+#: Lines for the regions that are tokenised without markdown-it (headings, fences and
+#: blank lines), with the near misses that must not be.
+REGION_LINES = (
+    "",
+    " ",
+    "\t",
+    "# h",
+    "## h ##",
+    "###### h #",
+    "# h #x",
+    "# x \\#",
+    "# x#",
+    "#",
+    "# ",
+    "#\t#",
+    "## \u2000x\u2000",
+    "####### x",
+    "#x",
+    " # h",
+    "# a | b",
+    "```",
+    "```js",
+    "```a`b",
+    "````",
+    "```  ",
+    " ```",
+    "   ```",
+    "    ```",
+    "\t```",
+    "``` |",
+    "~~~",
+    "~~~ a`b",
+    "~~~~",
+    "~~~ \t",
+    "  ~~~",
+    "``",
+    "code",
+    "|-|",
+    "-|-",
+    "- a",
+    "===",
+    "---",
+    "> q",
+    "<div>",
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(REGION_LINES), max_size=12), st.sampled_from(["", "\n", "\n\n"]))
+def test_regions_tokenised_without_markdown_it(lines: list[str], end: str) -> None:
+    text = "\n".join(lines) + end
+    assert _parse_blocks(text) == markdown_parser().parse(text)
+
+
+def test_headings_and_fences_are_tokenised_without_markdown_it() -> None:
+    assert _headings_and_fences("# A\n\n```js\nx\n\n```\n\n## B ##\n") is not None
+    assert _headings_and_fences("# A\nprose\n") is None
+    assert _headings_and_fences("```\nunclosed\n") is None
+
+
 # --- cases by name ----------------------------------------------------------------------
 
 CASES = {
@@ -295,4 +362,14 @@ def test_every_corpus_post(corpora: Path, corpus: str) -> None:
         for options in OPTIONS.values()
         if clean(post, **options) != _clean_whole(post, **options)
     ]
+    assert not different
+
+
+@pytest.mark.parametrize("corpus", CORPUS_NAMES)
+def test_every_corpus_region_is_tokenised_as_markdown_it_does(corpora: Path, corpus: str) -> None:
+    different = []
+    for post in corpus_posts(corpora / corpus):
+        for start, end, tokens in _parse_triggered(post.body) or []:
+            if tokens != markdown_parser().parse(post.body[start:end]):
+                different.append(f"{post.source.display} {start}:{end}")
     assert not different
