@@ -80,7 +80,8 @@ _TRIGGER_LINE = (
     r"|[ \t>*+\-0-9.)]{16}"
     r"|[ \t>]*(?:=+|-+)[ \t]*(?=\n|\Z))"
 )
-_TRIGGER = re.compile("\n" + _TRIGGER_LINE)
+# The lookahead (the characters a trigger line can start with) only saves time.
+_TRIGGER = re.compile("\n(?=[ \t>*+\\-0-9.)<{#`~\\[=])" + _TRIGGER_LINE)
 _FIRST_LINE_TRIGGER = re.compile(_TRIGGER_LINE)
 # The level-0 blocks that may run on past a blank line.
 _OPEN_ENDED = frozenset({"fence", "html_block", TEMPLATE_CODE})
@@ -189,10 +190,10 @@ def _parse_triggered(body: str) -> list[tuple[int, int, list[Token]]] | None:
     """The regions of ``body`` that need the parser, parsed: ``(start, end, tokens)`` each.
 
     ``None`` when only a parse of the whole body is sure to give the same result: the
-    body has carriage returns (which markdown-it reads as line breaks) or NUL characters
-    (which it replaces), or a region reaches the nesting limit.
+    body has carriage returns (which markdown-it reads as line breaks), or a region
+    reaches the nesting limit.
     """
-    if "\r" in body or "\0" in body:
+    if "\r" in body:
         return None
     # A token this deep opened the level at which markdown-it stops parsing.
     deepest = markdown_parser().options["maxNesting"] - 1
@@ -229,11 +230,14 @@ def _parse_region(body: str, starts: list[int], first: int, last: int) -> tuple[
 
 
 def _parse_blocks(text: str) -> list[Token]:
-    """``markdown_parser().parse(text)`` for text without carriage returns or NULs.
+    """``markdown_parser().parse(text)`` for text without carriage returns.
 
-    Only the block rules are run: of the parser's core rules, the others normalise
-    newlines and NULs (there are none to change) or work on inline tokens (switched off).
+    Unless the text holds a NUL, only the block rules are run: of the parser's core
+    rules, the others normalise newlines and NULs (there are none to change) or work on
+    inline tokens (switched off).
     """
+    if "\0" in text:
+        return markdown_parser().parse(text)
     tokens = _headings_and_fences(text)
     if tokens is None:
         md = markdown_parser()
