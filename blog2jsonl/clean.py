@@ -88,6 +88,9 @@ _OPEN_ENDED = frozenset({"fence", "html_block", TEMPLATE_CODE})
 _FENCE_CLOSE = re.compile(r"\n {0,3}(`{3,}|~{3,})[ \t]*(?=\n|\Z)")
 # A heading's or a fence's opening line, in the first column (see _headings_and_fences).
 _ATX_HEADING = re.compile(r"(#{1,6})((?:[ \t][^\n]*)?)")
+# Where inline markup (or a template tag) can begin: a heading without any is all text,
+# and its line breaks become spaces either way.
+_INLINE_MARKUP = re.compile(r"[\\`~*_\[<&{]")
 _FENCE_OPEN = re.compile(r"(`{3,}(?=[^`|\n]*$)|~{3,}(?=[^|\n]*$))([^\n]*)")
 
 
@@ -438,6 +441,12 @@ def _inline_parser() -> MarkdownIt:
 
 def _heading_text(source: str) -> str:
     """A heading's plain text: inline markup dropped, code spans and link texts kept."""
+    if _INLINE_MARKUP.search(source) is None:  # as most headings: nothing to drop
+        return " ".join(source.split())
+    return _parsed_heading_text(source)
+
+
+def _parsed_heading_text(source: str) -> str:
     md = _inline_parser()
     tokens: list[Token] = []
     md.inline.parse(source, md, {}, tokens)

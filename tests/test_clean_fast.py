@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 
 from blog2jsonl.clean import (
     _clean_whole,
+    _heading_text,
     _headings_and_fences,
     _parse_blocks,
     _parse_triggered,
+    _parsed_heading_text,
     clean,
     markdown_parser,
 )
@@ -275,6 +277,29 @@ def test_headings_and_fences_are_tokenised_without_markdown_it() -> None:
     assert _headings_and_fences("# A\n\n```js\nx\n\n```\n\n## B ##\n") is not None
     assert _headings_and_fences("# A\nprose\n") is None
     assert _headings_and_fences("```\nunclosed\n") is None
+
+
+#: Every printable ASCII character, and whitespace and letters from further afield.
+HEADING_CHARACTERS = "".join(map(chr, range(32, 127))) + "\t\n\u00a0\u2000\u3000中é🚀"
+
+
+#: Inline markup, whole.
+HEADING_PIECES = st.sampled_from(
+    [
+        *("a", " ", "\n", "  \n", "&amp;", "&#35;", "\\#", "\\", "*a*", "_a_", "`c`", "~~s~~"),
+        *("[l](u)", "![i](u)", "[l]", "<b>", "<http://x.y>", "{% t %}", "{{< s >}}"),
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(HEADING_CHARACTERS, max_size=12)
+    | st.text("ab *_`~[]()!<>&{}%\\", max_size=12)
+    | st.lists(HEADING_PIECES, max_size=6).map("".join)
+)
+def test_heading_texts_without_markup_are_not_parsed(source: str) -> None:
+    assert _heading_text(source) == _parsed_heading_text(source)
 
 
 # --- cases by name ----------------------------------------------------------------------
