@@ -409,19 +409,17 @@ def _walk(
 
 
 def _mark(kinds: list[_Kind], start: int, end: int, kind: _Kind) -> None:
-    for line in range(start, min(end, len(kinds))):
-        kinds[line] = kind
+    end = min(end, len(kinds))
+    kinds[start:end] = [kind] * (end - start)
 
 
 def _fence_closed(token: Token, lines: list[str]) -> bool:
     start, end = token.map or (0, 0)
     if end - start < 2:
         return False
-    last = lines[end - 1].lstrip(" \t>")
-    marker = token.markup
-    return (
-        re.fullmatch(re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*", last) is not None
-    )
+    # The last line, past its container markers, is a run of the marker, long enough.
+    run = lines[end - 1].lstrip(" \t>").rstrip(" \t")
+    return len(run) >= len(token.markup) and not run.strip(token.markup[0])
 
 
 def _unclosed(post: Post, start: int, end: int, what: str) -> Diagnostic:

@@ -474,7 +474,7 @@ def test_unclosed_fence_keeps_the_code_with_keep_code(tmp_path: Path) -> None:
 
 
 def test_closed_fences_do_not_warn(tmp_path: Path) -> None:
-    source = "```\na\n`````\n\n~~~\nb\n~~~   \n\n- ```\n  c\n  ```\n"
+    source = "```\na\n`````\n\n~~~\nb\n~~~   \n\n- ```\n  c\n  ```\n\n> ```\n> d\n> ```\t\n"
     assert cleaned(tmp_path, source).warnings == ()
 
 
