@@ -586,3 +586,45 @@ def test_front_matter_kind_and_title_through_load_post(tmp_path: Path) -> None:
     post = load(tmp_path, "+++\ntitle = 1.10\n+++\nBody\n")
     assert (post.front_matter, post.title, post.metadata) == ("toml", "1.10", {"title": 1.1})
     assert (post.body, post.body_line) == ("Body\n", 4)
+
+
+# --- plain YAML mappings, constructed without PyYAML's bookkeeping -----------------------
+
+_KEYS = ("title", "tags", '"quoted"', "'<<'", "<<", "=", "1", "true", "null", "a b", "!!str 2")
+_VALUES = (
+    *("x", "1", "-1.5", "true", "Yes", "~", "", "null", "0x1F", "1_000", ".inf", ".nan"),
+    *("2019-06-10", "2019-06-10 10:00:00", "2019-06-10T10:00:00+02:00", "2019-13-40"),
+    *("'s'", '"q\\u00e9"', "[a, 1]", "[]", "{a: 1}", "[[a]]", "\n  - a\n  - 2\n  - 2019-01-02"),
+    *("!!str 1", "!!int x", "!!binary aGk=", "!!set {a}", "!custom x", "&a x", "*a", "|\n  block"),
+)
+
+
+def _constructed(text: str, plain: bool) -> str:
+    loader = yaml.CSafeLoader(text) if yaml.__with_libyaml__ else yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return "empty"
+        if plain:
+            data = front_matter._construct_plain(loader, node)
+            return "declined" if data is None else repr(data)
+        return repr(loader.construct_document(node))
+    except Exception as error:  # the same failure either way, whatever it is
+        return type(error).__name__
+    finally:
+        loader.dispose()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_KEYS), st.sampled_from(_VALUES)), max_size=6))
+def test_plain_yaml_mappings_are_constructed_as_pyyaml_does(pairs: list[tuple[str, str]]) -> None:
+    text = "".join(f"{key}: {value}\n" for key, value in pairs)
+    plain = _constructed(text, plain=True)
+    if plain != "declined":
+        assert plain == _constructed(text, plain=False)
+
+
+def test_the_commonest_front_matter_is_constructed_without_pyyaml_bookkeeping() -> None:
+    text = 'title: "T"\ndate: 2019-06-10 10:00:00\ntags:\n  - a\n  - b\ndraft: false\n'
+    assert _constructed(text, plain=True) != "declined"
+    assert _constructed("a: {b: 1}\n", plain=True) == "declined"
