@@ -354,9 +354,7 @@ def _load_yaml(raw: str) -> tuple[Any, str | None]:
         if hide:
             _show_breaks(node)
         try:
-            data = _construct_plain(loader, node)
-            if data is None:
-                data = loader.construct_document(node)
+            data = loader.construct_document(node)
         except (ValueError, KeyError, IndexError, AttributeError) as error:
             # PyYAML's scalar constructors raise these bare, with no position, for an
             # impossible date or an explicitly tagged value that is not of its type
@@ -375,46 +373,6 @@ def _load_yaml(raw: str) -> tuple[Any, str | None]:
     finally:
         loader.dispose()
     return data, _yaml_title(node, data)
-
-
-_TAG = "tag:yaml.org,2002:"
-_PLAIN_SCALARS = frozenset(
-    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
-)
-
-
-def _construct_plain(loader: _SafeLoader, node: yaml.Node) -> dict[str, Any] | None:
-    """``loader.construct_document(node)`` for the commonest front matter, else ``None``.
-
-    That is a mapping whose keys are strings and whose values are scalars of the usual
-    types or lists of them: each scalar is made by the constructor PyYAML would call,
-    without its bookkeeping for anchors, recursion and merge keys, which such a mapping
-    cannot need (an alias in it can only repeat a value). The whole shape is checked
-    before anything is made, so that a value that fails fails as it would in PyYAML.
-    """
-    if not isinstance(node, yaml.MappingNode) or node.tag != _TAG + "map":
-        return None
-    for key, value in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag != _TAG + "str":
-            return None
-        if isinstance(value, yaml.SequenceNode) and value.tag == _TAG + "seq":
-            if not all(_plain_scalar(item) for item in value.value):
-                return None
-        elif not _plain_scalar(value):
-            return None
-    constructors = loader.yaml_constructors
-    return {
-        key.value: (
-            [constructors[item.tag](loader, item) for item in value.value]
-            if isinstance(value, yaml.SequenceNode)
-            else constructors[value.tag](loader, value)
-        )
-        for key, value in node.value
-    }
-
-
-def _plain_scalar(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag in _PLAIN_SCALARS
 
 
 def _compose(loader: _SafeLoader, text: str) -> yaml.Node | None:
