@@ -26,9 +26,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: no newline translation
-_READ_SIZE = 1 << 20
-
 
 def source_for(path: str | os.PathLike[str]) -> Source:
     """A :class:`Source` for one file named directly (``-`` is standard input)."""
@@ -45,16 +42,9 @@ def read_bytes(source: Source) -> bytes:
     try:
         if source.path is None:
             return sys.stdin.buffer.read()
-        # Plain system calls: a file object would also ask the file's size and where it
-        # stands, and that costs more than the read for most posts.
-        chunks = []
-        descriptor = os.open(source.path, _READ_FLAGS)
-        try:
-            while chunk := os.read(descriptor, _READ_SIZE):
-                chunks.append(chunk)
-        finally:
-            os.close(descriptor)
-        return b"".join(chunks)
+        # Unbuffered: the file is read whole in one call, so a buffer would only cost.
+        with open(source.path, "rb", buffering=0) as file:
+            return file.read()
     except OSError as error:
         reason = error.strerror or str(error)
         raise ReadError(source.display, 1, f"cannot read: {reason}") from None
