@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import islice
+from operator import attrgetter
 
 from ..models import Heading
 from .boundaries import best_cut, skip_space, trim_end
@@ -21,10 +24,12 @@ def choose_cut(text: str, start: int, limit: int, stop: int, headings: Sequence[
         return stop
     cut = best_cut(text, start, limit)
     end = trim_end(text, start, cut)
-    for heading in headings:
+    # Headings are in text order: those before the part are skipped by bisection, so a
+    # post of many headings and many parts costs no pass over all its headings per part.
+    for heading in islice(headings, bisect_left(headings, start, key=_START), None):
         if heading.start >= end:
             break
-        if heading.start < start or heading.end < end or text[heading.end : end].strip():
+        if heading.end < end or text[heading.end : end].strip():
             continue
         # The part would end with this heading.
         if trim_end(text, start, heading.start) > start:
@@ -33,3 +38,6 @@ def choose_cut(text: str, start: int, limit: int, stop: int, headings: Sequence[
         if after < limit:
             return best_cut(text, after, limit)
     return cut
+
+
+_START = attrgetter("start")
