@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -136,15 +137,18 @@ def run() -> None:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # as the interpreter does for sys.exit("message")
         code = 1
-    atexit._run_exitfuncs()
     threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        sys.exit(code)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
         sys.exit(code)
-    if threading is not None and threading.active_count() > 1:
-        sys.exit(code)
+    atexit._run_exitfuncs()
+    with suppress(OSError, ValueError):  # what an exit handler printed
+        sys.stdout.flush()
+        sys.stderr.flush()
     os._exit(code or 0)
 
 
