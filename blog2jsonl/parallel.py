@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import WorkerError
 
@@ -75,7 +75,8 @@ def ordered_results(
     task: Callable[[T], Work | None],
     convert: Callable[[Work], R],
     jobs: int,
-    setup: Callable[[], Callable[[Work], R]],
+    setup: Callable[[], Callable[[Work], Any]],
+    finish: Callable[[T, Any], R] | None = None,
 ) -> Iterator[tuple[T, R | None]]:
     """Each item with its conversion, in the order of ``items``.
 
@@ -83,7 +84,9 @@ def ordered_results(
     through with ``None``). With ``jobs`` 1, or fewer than :data:`MIN_PARALLEL_POSTS`
     posts, ``convert`` runs here; otherwise ``jobs`` worker processes convert the posts
     read from files, each with the function its call of ``setup`` (a picklable callable)
-    returns. Standard input is always read here.
+    returns, and ``finish``, when given, turns what a worker sent for an item into the
+    conversion (a worker can then leave out what this process has, the item's own
+    values). Standard input is always read here.
     """
     iterator = iter(items)
     head: list[T] = []
@@ -97,7 +100,7 @@ def ordered_results(
             work = task(item)
             yield item, None if work is None else convert(work)
         return
-    yield from _in_workers(chain(head, iterator), task, convert, jobs, setup)
+    yield from _in_workers(chain(head, iterator), task, convert, jobs, setup, finish)
 
 
 @dataclass(slots=True)
@@ -112,6 +115,7 @@ class _Entry(Generic[T, R]):
     outcome: R | None = None
     worker: int = -1  # the one converting it
     task: int = 0  # the size of what it was sent, in bytes
+    payload: bytes | None = None  # the task pickled, kept while no worker can take it
 
 
 def _in_workers(
@@ -119,7 +123,8 @@ def _in_workers(
     task: Callable[[T], Work | None],
     convert: Callable[[Work], R],
     jobs: int,
-    setup: Callable[[], Callable[[Work], R]],
+    setup: Callable[[], Callable[[Work], Any]],
+    finish: Callable[[T, Any], R] | None,
 ) -> Iterator[tuple[T, R | None]]:
     workers: _Workers[T, R] = _start_workers(jobs, setup)
     entries: deque[_Entry[T, R]] = deque()  # in input order, the first one next to hand back
@@ -179,6 +184,8 @@ def _in_workers(
             if entry.worker >= 0:
                 flight[0] -= 1
                 flight[1] -= entry.size
+                if finish is not None:
+                    entry.outcome = finish(entry.item, entry.outcome)
             yield entry.item, entry.outcome
         workers.close()
     finally:
@@ -220,7 +227,9 @@ class _Workers(Generic[T, R]):
         A long post goes to any worker with room in its pipe; another post only to a
         worker with fewer than :data:`QUEUE` posts in hand and no long one among them.
         """
-        task = pickle.dumps(entry.work, pickle.HIGHEST_PROTOCOL)
+        task = entry.payload
+        if task is None:
+            task = entry.payload = pickle.dumps(entry.work, pickle.HIGHEST_PROTOCOL)
         short = entry.size < LONG_POST
         free = [
             index
@@ -243,6 +252,7 @@ class _Workers(Generic[T, R]):
         self._load[index] += entry.size
         entry.worker = index
         entry.task = len(task)
+        entry.payload = None
         return True
 
     def receive(self) -> None:
@@ -295,7 +305,7 @@ class _Workers(Generic[T, R]):
 _STOP = pickle.dumps(None)
 
 
-def _start_workers(jobs: int, setup: Callable[[], Callable[[Work], R]]) -> _Workers[T, R]:
+def _start_workers(jobs: int, setup: Callable[[], Callable[[Work], Any]]) -> _Workers[T, R]:
     context = multiprocessing.get_context()
     connections: list[Connection] = []
     processes: list[BaseProcess] = []

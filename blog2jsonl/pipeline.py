@@ -34,7 +34,6 @@ from .sites import Entry, SiteOptions, SiteReader, Verdict, open_site, parse_dat
 from .split import post_key, validation_threshold
 from .title import resolve_title
 from .write import (
-    Outputs,
     dataset_info_updates,
     encode_line,
     open_outputs,
@@ -347,9 +346,44 @@ class _Converter:
 
 def _make_converter(
     paths: Sequence[PathArg], options: Options, render: _Render | None
-) -> _Converter:
-    """A :class:`_Converter` of its own, for a worker process."""
-    return _Converter(options, options.make_chunker(), open_input(paths, options), render)
+) -> _Converter | _Brief:
+    """A :class:`_Converter` of its own, for a worker process (a :class:`_Brief` one when
+    only the lines are wanted)."""
+    converter = _Converter(options, options.make_chunker(), open_input(paths, options), render)
+    return converter if render is None or render.keep else _Brief(converter)
+
+
+#: What a :class:`_Brief` converter sends for a post: its result's status, reason, error,
+#: warnings and ``read``, then the values of its :class:`_Lines`.
+_Wire = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Brief:
+    """A worker's converter for a run that writes the lines and keeps no results.
+
+    What it sends back is a tuple of the values only the worker knows: the result's
+    own ``source`` and ``display`` are the post's, which the writing process has, and
+    a tuple of them pickles and unpickles several times faster than the objects
+    would. :func:`_unbrief` makes the objects again there.
+    """
+
+    converter: _Converter
+
+    def __call__(self, work: tuple[Source, Entry | None]) -> _Wire:
+        result, lines = self.converter(work)
+        assert lines is not None and not result.records and not result.chunks
+        status = (result.status, result.reason, result.error, result.warnings, result.read)
+        return status + lines._values()
+
+
+def _unbrief(pair: tuple[Source | Skipped, Entry | None], wire: _Wire) -> _Converted:
+    """The result and lines a :class:`_Brief` converter sent as ``wire`` for ``pair``."""
+    source = pair[0]
+    assert isinstance(source, Source)
+    status, reason, error, warnings, read, *values = wire
+    result = PostResult(source, source.display, status, (), (), reason, error, warnings, read)
+    return result, _Lines(*values)
 
 
 def _converted(
@@ -379,7 +413,12 @@ def _converted(
 
     inputs = discover_inputs(paths, options, site)
     setup = partial(_make_converter, tuple(paths), options, render)
-    for (item, entry), converted in ordered_results(inputs, _task, converter, options.jobs, setup):
+    finish = None if render is None or render.keep else _unbrief
+    # Not held in a variable: a raise below must end the iteration, and so the workers,
+    # at once, not when the traceback holding this frame is let go.
+    for (item, entry), converted in ordered_results(
+        inputs, _task, converter, options.jobs, setup, finish
+    ):
         if isinstance(item, Skipped):
             report(Diagnostic(item.display, None, item.message, "note"))
             yield PostResult(None, item.display, "skipped", reason=item.reason, read=False), None
@@ -629,7 +668,7 @@ def convert(
             if lines is None:
                 summary.add(result)
             else:
-                _write(outputs, lines, result.validation)
+                outputs.write(lines.records, lines.meta, validation=result.validation)
                 summary._add(result, len(lines.records), sum(lines.characters), sum(lines.tokens))
             if explain is not None:
                 explain(result)
@@ -637,12 +676,6 @@ def convert(
                 progress(summary)
     write_dataset_info(dataset_info)
     return summary
-
-
-def _write(outputs: Outputs, lines: _Lines, validation: bool) -> None:
-    meta = lines.meta or ((b"{}\n",) * len(lines.records))
-    for line, sidecar in zip(lines.records, meta, strict=True):
-        outputs.write(line, sidecar, validation=validation)
 
 
 def token_encoding_for(options: Options) -> str:

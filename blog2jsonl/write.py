@@ -347,16 +347,18 @@ class Outputs:
         """True when records have provenance sidecars."""
         return bool(self._metadata)
 
-    def write(self, line: bytes, meta: bytes = b"{}\n", *, validation: bool = False) -> None:
-        """Write one record's line (see :func:`encode_line`), and its provenance line to
-        the sidecar when there is one.
+    def write(
+        self, lines: Sequence[bytes], meta: Sequence[bytes] = (), *, validation: bool = False
+    ) -> None:
+        """Write records' lines (see :func:`encode_line`) at once, and their provenance
+        lines (``{}`` where ``meta`` is empty) to the sidecar when there is one.
 
         ``validation`` routes them to the validation targets of a split run.
         """
         side = 1 if validation and len(self._records) == 2 else 0
-        self._records[side].write(line)
+        self._records[side].write(b"".join(lines))
         if self._metadata:
-            self._metadata[side].write(meta)
+            self._metadata[side].write(b"".join(meta) if meta else b"{}\n" * len(lines))
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from multiprocessing import active_children
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from blog2jsonl import Diagnostic, Options, PostError, convert, parallel
+from blog2jsonl import Diagnostic, Options, PostError, convert, parallel, pipeline
 from blog2jsonl.cli import main
 from blog2jsonl.errors import WorkerError
 from blog2jsonl.models import Source
@@ -274,3 +275,31 @@ def test_a_worker_that_fails_stops_the_run_with_its_reason(
     with pytest.raises(error, match=message):
         convert_all(items, 2)
     assert not active_children()
+
+
+def test_a_brief_answer_makes_the_same_result_and_lines(tmp_path: Path) -> None:
+    # What a worker sends for a run that writes (values only, no objects the writing
+    # process has) must make exactly the result and lines converting here makes.
+    blog = make_blog(tmp_path / "blog", 3, broken=1)
+    (blog / "empty.md").write_text("---\ntitle: Empty\n---\n\n```sh\nrm -rf /\n```\n")
+    (blog / "fence.md").write_text("# Open\n\nProse before.\n\n```py\nnever closed\n")
+    options = Options(chunker="tokens", metadata=True)
+    render = pipeline._Render(options.format_options, True, True, "o200k_base", keep=False)
+    converter = pipeline._Converter(options, options.make_chunker(), None, render)
+    brief = pipeline._Brief(converter)
+    statuses = set()
+    for pair in pipeline.discover_inputs([blog], options, None):
+        work = pipeline._task(pair)
+        assert work is not None
+        result, lines = converter(work)
+        rebuilt, rebuilt_lines = pipeline._unbrief(pair, brief(work))
+        assert rebuilt_lines == lines
+        assert replace(rebuilt, error=None) == replace(result, error=None)
+        assert repr(rebuilt.error) == repr(result.error)
+        statuses.add((result.status, bool(result.warnings), result.error is not None))
+    assert statuses == {
+        ("converted", False, False),
+        ("converted", True, False),  # the unclosed fence
+        ("failed", False, True),
+        ("skipped", False, False),
+    }

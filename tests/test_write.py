@@ -308,19 +308,20 @@ def test_bad_output_plans(kwargs: dict[str, Any], message: str) -> None:
 def test_outputs_route_records_and_sidecars(tmp_path: Path) -> None:
     plan = output_plan(tmp_path / "o.jsonl", split=True, metadata_out=tmp_path / "m.jsonl")
     with open_outputs(plan) as outputs:
-        outputs.write(encode_line({"n": 1}), encode_line({"source": "a"}))
-        outputs.write(encode_line({"n": 2}), encode_line({"source": "b"}), validation=True)
-        outputs.write(encode_line({"n": 3}))
-    assert (tmp_path / "o.train.jsonl").read_text() == '{"n": 1}\n{"n": 3}\n'
-    assert (tmp_path / "o.val.jsonl").read_text() == '{"n": 2}\n'
-    assert (tmp_path / "m.train.jsonl").read_text() == '{"source": "a"}\n{}\n'
-    assert (tmp_path / "m.val.jsonl").read_text() == '{"source": "b"}\n'
+        outputs.write([encode_line({"n": 1})], [encode_line({"source": "a"})])
+        outputs.write([encode_line({"n": 2})], [encode_line({"source": "b"})], validation=True)
+        outputs.write([encode_line({"n": 3}), encode_line({"n": 4})])
+        outputs.write([encode_line({"n": 5})], [encode_line({"source": "c"})], validation=True)
+    assert (tmp_path / "o.train.jsonl").read_text() == '{"n": 1}\n{"n": 3}\n{"n": 4}\n'
+    assert (tmp_path / "o.val.jsonl").read_text() == '{"n": 2}\n{"n": 5}\n'
+    assert (tmp_path / "m.train.jsonl").read_text() == '{"source": "a"}\n{}\n{}\n'
+    assert (tmp_path / "m.val.jsonl").read_text() == '{"source": "b"}\n{"source": "c"}\n'
 
 
 def test_an_interrupted_run_writes_none_of_its_outputs(tmp_path: Path) -> None:
     plan = output_plan(tmp_path / "o.jsonl", split=True, metadata_out=tmp_path / "m.jsonl")
     with pytest.raises(KeyboardInterrupt), open_outputs(plan) as outputs:
-        outputs.write(encode_line({"n": 1}))
+        outputs.write([encode_line({"n": 1})])
         raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
 
