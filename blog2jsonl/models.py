@@ -6,7 +6,8 @@ A :class:`Source` (discover) becomes a :class:`Post` (load), then a :class:`Docu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
@@ -30,6 +31,17 @@ class Source:
     path: Path | None
     display: str
     name: str
+
+    def __reduce__(self) -> tuple[Callable[..., Source], tuple[object, ...]]:
+        # Sent to -j N workers once per post: its path as a string pickles and unpickles
+        # several times faster than a Path's parts and a dataclass's state.
+        if self.path is None:
+            return Source, (None, self.display, self.name)
+        return _source, (type(self.path), os.fspath(self.path), self.display, self.name)
+
+
+def _source(kind: type[Path], path: str, display: str, name: str) -> Source:
+    return Source(kind(path), display, name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -303,3 +304,17 @@ def test_a_brief_answer_makes_the_same_result_and_lines(tmp_path: Path) -> None:
         ("failed", False, True),
         ("skipped", False, False),
     }
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        Source(Path("/blog/a b/post.md"), "a b/post.md", "a b/post.md"),
+        Source(Path("relative/post.md"), "relative/post.md", "post.md"),
+        Source(None, "<stdin>", "<stdin>"),
+    ],
+)
+def test_a_source_crosses_to_a_worker_unchanged(source: Source) -> None:
+    again = pickle.loads(pickle.dumps(source, pickle.HIGHEST_PROTOCOL))
+    assert again == source
+    assert type(again.path) is type(source.path)
