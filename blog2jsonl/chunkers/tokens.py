@@ -18,7 +18,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
 from operator import itemgetter
@@ -113,6 +113,8 @@ class TokenOffsets:
     blocks: Sequence[int] = ()
     block: int = _BLOCK
     stride: int = _STRIDE
+    # tokens_before's answers: a chunker asks about most positions more than once.
+    known: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, encoding: tiktoken.Encoding, text: str) -> TokenOffsets:
@@ -150,13 +152,22 @@ class TokenOffsets:
 
     def tokens_before(self, position: int) -> int:
         """Tokens that end at or before the boundary at or before ``position``."""
+        count = self.known.get(position)
+        if count is None:
+            count = self.known[position] = self._tokens_before(position)
+        return count
+
+    def _tokens_before(self, position: int) -> int:
         offset = self._byte(position)
-        mark = min(bisect_right(self.marks, offset) - 1, self.tokens // self.stride)
-        first = mark * self.stride
-        run = accumulate(self.lengths[first : first + self.stride], initial=self.marks[mark])
-        count = first + bisect_right(list(run), offset) - 1
-        while not self._clean(count):
-            count -= 1
+        total, stride = len(self.lengths), self.stride
+        mark = min(bisect_right(self.marks, offset) - 1, total // stride)
+        first = mark * stride
+        ends = list(accumulate(self.lengths[first : first + stride], initial=self.marks[mark]))
+        count = first + bisect_right(ends, offset) - 1  # ends[i]: where token first + i ends
+        data = self.data
+        if data is not None and count < total and 0x80 <= data[ends[count - first]] < 0xC0:
+            while not self._clean(count):  # inside a character: back to where one begins
+                count -= 1
         return count
 
     def position_after(self, tokens: int) -> int:
