@@ -318,3 +318,23 @@ def test_a_source_crosses_to_a_worker_unchanged(source: Source) -> None:
     again = pickle.loads(pickle.dumps(source, pickle.HIGHEST_PROTOCOL))
     assert again == source
     assert type(again.path) is type(source.path)
+
+
+def test_a_site_converts_the_same_with_workers(tmp_path: Path) -> None:
+    # A site's verdicts (unpublished posts skipped with their reason) and what it adds
+    # to the records' meta come back from the workers as from one process.
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\n", encoding="utf-8")
+    for i in range(2 * MIN_PARALLEL_POSTS):
+        published = "published: false\n" if i % 7 == 3 else ""
+        text = f"---\ntitle: Post {i}\ntags: [a, b]\n{published}---\n" + f"Line {i}. " * 80
+        (site / "_posts" / f"2020-01-{i % 28 + 1:02d}-post-{i:02d}.md").write_text(text)
+    settings = {"chunker": "tokens", "metadata": True, "now": "2026-01-01T00:00:00Z"}
+    one = run(site, tmp_path / "one.jsonl", 1, **settings)
+    two = run(site, tmp_path / "two.jsonl", 2, **settings)
+    assert one[0] == two[0]
+    assert [line.replace("two.jsonl", "one.jsonl") for line in two[1]] == one[1]
+    assert "read as a jekyll site" in " ".join(one[1])
+    assert "skipped: 5 (unpublished: 5)" in " ".join(one[1])
+    assert b'"url": "/2020/01/' in one[0]  # the site's own meta
