@@ -21,6 +21,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,8 @@ WINDOW_PER_JOB = 8
 WINDOW_BYTES = 8 << 20
 #: Posts discovered ahead of the first one not yet submitted, to find long posts early.
 LOOKAHEAD = 1024
+#: Posts discovered at a time: the first posts are sent without waiting for the lookahead.
+LOOKAHEAD_STEP = 64
 #: A post this long (bytes) is started as soon as discovery meets it.
 LONG_POST = 256 << 10
 #: Posts in hand per worker (converting or waiting in its pipe) beyond which it is sent
@@ -131,6 +134,7 @@ def _in_workers(
     queued = 0  # entries[:queued] are submitted (long posts may be, further on)
     flight = [0, 0]  # posts and bytes submitted and not yet handed back
     long: deque[_Entry[T, R]] = deque()  # long posts discovered, to start when there is room
+    discovered = False  # every item
 
     def submit(entry: _Entry[T, R]) -> bool:
         """Start converting ``entry``; ``False`` when no worker can take it now."""
@@ -153,13 +157,17 @@ def _in_workers(
 
     def fill() -> None:
         """Discover ahead, start the long posts met, and submit in order while there is room."""
-        nonlocal queued
-        for item in islice(items, max(LOOKAHEAD - (len(entries) - queued), 0)):
+        nonlocal queued, discovered
+        ahead = max(min(LOOKAHEAD - (len(entries) - queued), LOOKAHEAD_STEP), 0)
+        known = len(entries)
+        for item in islice(items, ahead):
             work = task(item)
             entry: _Entry[T, R] = _Entry(item, work, _size(work))
             entries.append(entry)
             if entry.size >= LONG_POST:
                 long.append(entry)
+        if len(entries) - known < ahead:
+            discovered = True
         while long and (long[0].submitted or flight[1] + long[0].size <= WINDOW_BYTES):
             if not long[0].submitted and not submit(long[0]):
                 break
@@ -168,6 +176,8 @@ def _in_workers(
             entries[queued].submitted or (room(entries[queued].size) and submit(entries[queued]))
         ):
             queued += 1
+        if discovered and queued == len(entries):
+            workers.finish()  # each stops when it has answered what it was sent
 
     try:
         while True:
@@ -217,9 +227,18 @@ class _Workers(Generic[T, R]):
     def __init__(self, connections: list[Connection], processes: list[BaseProcess]) -> None:
         self._connections = connections
         self._processes = processes
+        # One poll object for the whole run: multiprocessing's wait() (used where there is
+        # no poll) builds and fills a selector on every call. Idle workers are polled too:
+        # one that dies before it is sent anything is noticed at once.
+        self._poll = select.poll() if hasattr(select, "poll") else None
+        self._index = {connection.fileno(): i for i, connection in enumerate(connections)}
+        if self._poll is not None:
+            for connection in connections:
+                self._poll.register(connection, select.POLLIN)
         self._pending: list[deque[_Entry[T, R]]] = [deque() for _ in connections]
         self._unanswered = [0] * len(connections)  # bytes of tasks sent and not answered
         self._load = [0] * len(connections)  # bytes of posts sent and not answered
+        self._finished = False  # told to stop
 
     def submit(self, entry: _Entry[T, R]) -> bool:
         """Send ``entry`` to a worker; ``False`` when none can take it now.
@@ -257,10 +276,19 @@ class _Workers(Generic[T, R]):
 
     def receive(self) -> None:
         """Wait for results, and take every one that is in."""
-        busy = [self._connections[i] for i, pending in enumerate(self._pending) if pending]
-        ready = wait(busy)
-        for index, connection in enumerate(self._connections):
-            if connection not in ready:
+        if self._poll is not None:
+            ready = sorted(self._index[fd] for fd, _ in self._poll.poll())
+        else:
+            busy = [self._connections[i] for i, pending in enumerate(self._pending) if pending]
+            answered = wait(busy)
+            ready = [i for i, each in enumerate(self._connections) if each in answered]
+        for index in ready:
+            connection = self._connections[index]
+            if not self._pending[index]:  # readable with nothing asked: the pipe closed
+                if not self._finished:
+                    raise self._ended(index, None)
+                if self._poll is not None:  # it was told to stop, and it did
+                    self._poll.unregister(connection)
                 continue
             try:
                 ok, outcome = pickle.loads(connection.recv_bytes())
@@ -283,11 +311,17 @@ class _Workers(Generic[T, R]):
             f"a worker process ended unexpectedly (exit status {process.exitcode}){post}"
         )
 
+    def finish(self) -> None:
+        """Tell the workers to stop once they have answered every task sent (once)."""
+        if not self._finished:
+            self._finished = True
+            for connection in self._connections:
+                with suppress(OSError):
+                    connection.send_bytes(_STOP)
+
     def close(self) -> None:
         """Let the workers finish and wait for them."""
-        for connection in self._connections:
-            with suppress(OSError):
-                connection.send_bytes(_STOP)
+        self.finish()
         for process in self._processes:
             process.join()
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from multiprocessing import active_children
 from pathlib import Path
@@ -230,6 +231,8 @@ def read_back(work: tuple[Source, object]) -> str:
         os._exit(3)  # a worker killed mid-run (the kernel's OOM killer, say)
     if "bug" in text:
         raise LookupError(f"a plugin's bug in {source.name}")
+    if "slow" in text:
+        time.sleep(0.5)
     return f"{os.getpid()}:{text.strip()}"
 
 
@@ -258,6 +261,84 @@ def test_a_worker_is_never_sent_more_than_its_pipe_holds(
     items = sources(tmp_path, 3 * MIN_PARALLEL_POSTS)
     answers = convert_all(items, 2)
     assert [answer.partition(":")[2] for answer in answers] == [f"text {i}" for i in range(48)]
+
+
+def test_the_first_posts_go_out_before_the_lookahead_is_discovered(tmp_path: Path) -> None:
+    items = sources(tmp_path, 2 * parallel.LOOKAHEAD_STEP)
+    pulled: list[Source] = []
+    at_first_send: list[int] = []
+
+    def discovered() -> Iterator[Source]:
+        for item in items:
+            pulled.append(item)
+            yield item
+
+    def task(source: Source) -> tuple[Source, None]:
+        return source, None
+
+    def convert_here(work: tuple[Source, object]) -> str:
+        return "here"
+
+    def setup() -> Callable[[tuple[Source, object]], str]:
+        return read_back
+
+    submit = parallel._Workers.submit
+
+    def recording(workers: Any, entry: Any) -> bool:
+        at_first_send.append(len(pulled))
+        return submit(workers, entry)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parallel._Workers, "submit", recording)
+        pairs = list(parallel.ordered_results(discovered(), task, convert_here, 2, setup))
+    assert len(pairs) == len(items)
+    assert at_first_send[0] <= parallel.LOOKAHEAD_STEP < len(items)
+
+
+def test_workers_stop_once_everything_is_sent(tmp_path: Path) -> None:
+    # Told to stop as soon as the last post is sent, the workers are gone by the time the
+    # last result is handed back, not only when the caller asks for the next one.
+    items = sources(tmp_path, 2 * MIN_PARALLEL_POSTS)
+    pairs = parallel.ordered_results(
+        items, lambda source: (source, None), read_back, 2, lambda: read_back
+    )
+    *_, last = zip(range(len(items)), pairs, strict=False)
+    assert last[0] == len(items) - 1
+    deadline = time.monotonic() + 10
+    while active_children() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not active_children()
+    assert list(pairs) == []
+
+
+def test_a_worker_that_stopped_as_told_is_not_an_error(tmp_path: Path) -> None:
+    # The last post is slow: the other worker has stopped long before its answer comes.
+    items = sources(tmp_path, 2 * MIN_PARALLEL_POSTS)
+    assert items[-1].path is not None
+    items[-1].path.write_text("slow\n", encoding="utf-8")
+    answers = convert_all(items, 2)
+    assert answers[-1].endswith(":slow")
+    assert not active_children()
+
+
+def test_an_idle_worker_that_dies_ends_the_run(tmp_path: Path) -> None:
+    # A worker killed while it has nothing to do is noticed all the same, not at the end.
+    workers: parallel._Workers[Source, str] = parallel._start_workers(2, lambda: read_back)
+    try:
+        slow = sources(tmp_path, 1)[0]
+        assert slow.path is not None
+        slow.path.write_text("slow\n", encoding="utf-8")
+        entry: parallel._Entry[Source, str] = parallel._Entry(slow, (slow, None))
+        assert workers.submit(entry)
+        idle = workers._processes[1 - entry.worker]
+        assert idle.pid is not None
+        os.kill(idle.pid, signal.SIGKILL)
+        with pytest.raises(WorkerError, match=r"ended unexpectedly \(exit status -9\)$"):
+            workers.receive()
+        assert not entry.done  # the other worker's post was not waited for
+    finally:
+        workers.stop()
+    assert not active_children()
 
 
 @pytest.mark.parametrize(
