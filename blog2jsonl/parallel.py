@@ -277,7 +277,7 @@ class _Workers(Generic[T, R]):
     def receive(self) -> None:
         """Wait for results, and take every one that is in."""
         if self._poll is not None:
-            ready = sorted(self._index[fd] for fd, _ in self._poll.poll())
+            ready = [self._index[fd] for fd, _ in self._poll.poll()]
         else:
             busy = [self._connections[i] for i, pending in enumerate(self._pending) if pending]
             answered = wait(busy)
