@@ -7,8 +7,10 @@ A :class:`Source` (discover) becomes a :class:`Post` (load), then a :class:`Docu
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import TypeAlias
 
@@ -91,17 +93,46 @@ class Document:
     text: str
     headings: tuple[Heading, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
+    # Built on the first heading_path() call: a chunker asks once per part, and a long
+    # README can have thousands of headings and of parts.
+    _outline: _Outline | None = field(default=None, init=False, repr=False, compare=False)
 
     def heading_path(self, position: int) -> tuple[str, ...]:
-        """The texts of the headings enclosing ``position``, outermost first."""
-        stack: list[Heading] = []
-        for heading in self.headings:
-            if heading.start > position:
-                break
-            while stack and stack[-1].level >= heading.level:
-                stack.pop()
-            stack.append(heading)
-        return tuple(h.text for h in stack)
+        """The texts of the headings enclosing ``position``, outermost first: the last
+        heading that starts at or before it, and each heading of a lower level that
+        encloses that one."""
+        outline = self._outline
+        if outline is None:
+            outline = _Outline.of(self.headings)
+            object.__setattr__(self, "_outline", outline)
+        index = bisect_right(outline.reach, position) - 1
+        texts: list[str] = []
+        while index >= 0:
+            texts.append(self.headings[index].text)
+            index = outline.parents[index]
+        texts.reverse()
+        return tuple(texts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outline:
+    """Where a document's headings nest: each one's enclosing heading (``-1``: none),
+    and the furthest start up to each one, which a position is looked up in (the
+    headings are in order of position; one out of order ends the lookup early)."""
+
+    parents: list[int]
+    reach: list[int]
+
+    @classmethod
+    def of(cls, headings: tuple[Heading, ...]) -> _Outline:
+        parents: list[int] = []
+        open_: list[int] = []  # the headings enclosing the one met last, outermost first
+        for index, heading in enumerate(headings):
+            while open_ and headings[open_[-1]].level >= heading.level:
+                open_.pop()
+            parents.append(open_[-1] if open_ else -1)
+            open_.append(index)
+        return cls(parents, list(accumulate((h.start for h in headings), max)))
 
 
 @dataclass(frozen=True, slots=True)

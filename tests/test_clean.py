@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from blog2jsonl.clean import clean, markdown_parser
 from blog2jsonl.load import load_post
-from blog2jsonl.models import Document
+from blog2jsonl.models import Document, Heading, Source
 
 GOLDEN = Path(__file__).parent / "golden" / "clean"
 
@@ -623,6 +627,62 @@ def test_heading_path_before_the_first_heading_is_empty(tmp_path: Path) -> None:
     document = cleaned(tmp_path, "Preamble.\n\n# First\n\nText.\n")
     assert document.heading_path(0) == ()
     assert document.heading_path(len(document.text)) == ("First",)
+
+
+def _enclosing(headings: tuple[Heading, ...], position: int) -> tuple[str, ...]:
+    """The heading path by its definition: walk the headings up to ``position``."""
+    enclosing: list[Heading] = []
+    for heading in headings:
+        if heading.start > position:
+            break
+        while enclosing and enclosing[-1].level >= heading.level:
+            enclosing.pop()
+        enclosing.append(heading)
+    return tuple(heading.text for heading in enclosing)
+
+
+_HEADING = st.builds(
+    Heading,
+    level=st.integers(1, 6),
+    text=st.text("ab", min_size=1, max_size=3),
+    start=st.integers(0, 60),
+    end=st.just(0),
+    line=st.just(1),
+)
+
+
+@given(
+    headings=st.lists(_HEADING, max_size=25).map(
+        lambda found: tuple(sorted(found, key=lambda heading: heading.start))
+    ),
+    positions=st.lists(st.integers(-1, 70), max_size=20),
+)
+def test_heading_path_is_the_walk_up_to_the_position(
+    headings: tuple[Heading, ...], positions: list[int]
+) -> None:
+    document = Document(Source(None, "<stdin>", "<stdin>"), "x" * 70, headings)
+    for position in positions:
+        assert document.heading_path(position) == _enclosing(headings, position)
+
+
+@given(headings=st.lists(_HEADING, max_size=12), position=st.integers(-1, 70))
+def test_heading_path_stops_at_a_heading_out_of_order(
+    headings: list[Heading], position: int
+) -> None:
+    document = Document(Source(None, "<stdin>", "<stdin>"), "", tuple(headings))
+    assert document.heading_path(position) == _enclosing(tuple(headings), position)
+
+
+def test_a_document_with_its_outline_built_still_compares_copies_and_pickles(
+    tmp_path: Path,
+) -> None:
+    document = cleaned(tmp_path, HEADINGS_POST)
+    fresh = cleaned(tmp_path, HEADINGS_POST)
+    path = document.heading_path(len(document.text))
+    assert document == fresh and hash(document) == hash(fresh)
+    assert pickle.loads(pickle.dumps(document)).heading_path(len(document.text)) == path
+    shorter = replace(document, headings=document.headings[:1])
+    assert shorter.heading_path(len(document.text)) == (document.headings[0].text,)
 
 
 def test_headings_in_containers_are_not_document_headings(tmp_path: Path) -> None:
