@@ -38,7 +38,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..dedupe import Deduplicator
+from ..dedupe import Deduplicator, digest
 from ..discover import Skipped
 from ..errors import Diagnostic, OptionsError, PostError
 from ..format import format_record
@@ -273,8 +273,9 @@ def _check_reachable(address: str) -> None:
 class _Row:
     """What a worker says of one post: its JSONL lines, or why there are none.
 
-    ``texts`` are the records' completions (for dedupe), ``characters`` and ``tokens``
-    their sizes (for the summary), all in the order of ``lines``.
+    ``digests`` are the records' dedupe digests (made where the texts are, so that only
+    eight bytes a record travel for dedupe), ``characters`` and ``tokens`` their sizes
+    (for the summary), all in the order of ``lines``.
     """
 
     index: int
@@ -283,7 +284,7 @@ class _Row:
     line: int | None = None
     message: str | None = None
     lines: Sequence[str] = ()
-    texts: Sequence[str] = ()
+    digests: Sequence[int] = ()
     characters: Sequence[int] = ()
     tokens: Sequence[int] = ()
     warnings: tuple[Diagnostic, ...] = ()
@@ -308,7 +309,7 @@ def _row_schema() -> Any:
             ("line", pa.int64()),
             ("message", pa.string()),
             ("lines", pa.list_(pa.string())),
-            ("texts", pa.list_(pa.string())),
+            ("digests", pa.list_(pa.uint64())),
             ("characters", pa.list_(pa.int64())),
             ("tokens", pa.list_(pa.int64())),
             ("warnings", pa.list_(warning)),
@@ -373,7 +374,9 @@ class _Converter:
             "status": result.status,
             "reason": result.reason,
             "lines": lines,
-            "texts": [record.completion for record in result.records],
+            "digests": [digest(record.completion) for record in result.records]
+            if self._options.dedupe
+            else [],
             "characters": [len(chunk.text) for chunk in result.chunks],
             "tokens": tokens,
             "warnings": warnings,
@@ -397,7 +400,7 @@ def _row(values: Mapping[str, Any]) -> _Row:
         line=values["line"],
         message=values["message"],
         lines=values["lines"] or (),
-        texts=values["texts"] or (),
+        digests=values["digests"] or (),
         characters=values["characters"] or (),
         tokens=values["tokens"] or (),
         warnings=warnings,
@@ -491,7 +494,7 @@ def _take(
         return
     kept: Sequence[int] = range(len(row.lines))
     if dedupe is not None and row.lines:
-        verdict = dedupe.keep(display, row.texts)
+        verdict = dedupe.keep_digests(display, row.digests)
         summary.duplicates += verdict.dropped
         if not verdict.indices:
             # Worded as the local engine words it.
