@@ -151,15 +151,10 @@ class _Region:
 def _clean(post: Post, *, keep_code: bool, keep_html: bool, whole: bool) -> Document:
     """Both ways to clean: ``whole`` parses the whole body and takes no shortcut."""
     body = post.body
-    parsed = None if whole else _parse_triggered(body)
-    if parsed is None:
-        parsed = [(0, len(body), markdown_parser().parse(body))]
-    regions: list[_Region] = []
-    line = position = 0
-    for start, end, tokens in parsed:
-        line += body.count("\n", position, start)
-        position = start
-        regions.append(_walk(post, tokens, start, end, line, keep_code=keep_code))
+    regions = None if whole else _walk_triggered(post, keep_code=keep_code)
+    if regions is None:
+        tokens = markdown_parser().parse(body)
+        regions = [_walk(post, tokens, 0, len(body), 0, keep_code=keep_code)]
 
     heading_lines = {start: h for region in regions for start, h in region.headings.items()}
     wanted = {  # the body lines whose place in the text a heading needs, and their offsets
@@ -189,6 +184,24 @@ def _clean(post: Post, *, keep_code: bool, keep_html: bool, whole: bool) -> Docu
 # --- which parts to parse ---------------------------------------------------------------
 
 
+def _walk_triggered(post: Post, *, keep_code: bool) -> list[_Region] | None:
+    """The regions of the body that need the parser, each walked as soon as it is parsed
+    (so that one post's tokens are never all alive at once: a post of many thousands of
+    regions would otherwise keep the garbage collector busy); ``None`` as for
+    :func:`_parse_triggered`."""
+    body = post.body
+    regions: list[_Region] = []
+    line = position = 0
+    try:
+        for start, end, tokens in _iter_triggered(body):
+            line += body.count("\n", position, start)
+            position = start
+            regions.append(_walk(post, tokens, start, end, line, keep_code=keep_code))
+    except _NeedsWhole:
+        return None
+    return regions
+
+
 def _parse_triggered(body: str) -> list[tuple[int, int, list[Token]]] | None:
     """The regions of ``body`` that need the parser, parsed: ``(start, end, tokens)`` each.
 
@@ -196,12 +209,23 @@ def _parse_triggered(body: str) -> list[tuple[int, int, list[Token]]] | None:
     body has carriage returns (which markdown-it reads as line breaks), or a region
     reaches the nesting limit.
     """
-    if "\r" in body:
+    try:
+        return list(_iter_triggered(body))
+    except _NeedsWhole:
         return None
+
+
+class _NeedsWhole(Exception):
+    """Only a parse of the whole body is sure to give the same result."""
+
+
+def _iter_triggered(body: str) -> Iterator[tuple[int, int, list[Token]]]:
+    """:func:`_parse_triggered`, a region at a time; raises :class:`_NeedsWhole`."""
+    if "\r" in body:
+        raise _NeedsWhole
     # A token this deep opened the level at which markdown-it stops parsing.
     deepest = markdown_parser().options["maxNesting"] - 1
     starts = _segment_starts(body)
-    parsed: list[tuple[int, int, list[Token]]] = []
     done = 0  # the segments before this one are parsed
     for first, last in _triggered_ranges(body, starts):
         if last <= done:
@@ -209,9 +233,8 @@ def _parse_triggered(body: str) -> list[tuple[int, int, list[Token]]] | None:
         first = max(first, done)
         done, tokens = _parse_region(body, starts, first, last)
         if any(token.level >= deepest for token in tokens):
-            return None
-        parsed.append((starts[first], starts[done], tokens))
-    return parsed
+            raise _NeedsWhole
+        yield starts[first], starts[done], tokens
 
 
 def _parse_region(body: str, starts: list[int], first: int, last: int) -> tuple[int, list[Token]]:

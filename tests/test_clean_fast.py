@@ -9,13 +9,17 @@ across blank lines or change how a line is read, and for every post of the real 
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CORPUS_NAMES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it.token import Token
 
+import blog2jsonl.clean as clean_module
 from blog2jsonl.clean import (
     _clean_whole,
     _heading_text,
@@ -362,6 +366,35 @@ def test_the_parser_runs_no_core_rule_the_fast_path_skips() -> None:
 
 def test_the_nesting_limit_falls_back_to_the_whole_body() -> None:
     assert _parse_triggered("- - - - - - - - - - - - x\n\nProse.\n\n# Heading\n") is None
+
+
+def test_the_nesting_limit_after_walked_regions_still_falls_back_whole() -> None:
+    body = "# One\n\nText.\n\n```\ncode\n```\n\n- - - - - - - - - - - - x\n\n## Two\n\nEnd.\n"
+    assert _parse_triggered(body) is None
+    for options in OPTIONS.values():
+        assert_same(post_of(body), **options)
+
+
+def test_each_region_is_walked_before_the_next_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A post of many regions never holds all their tokens at once (the garbage collector
+    # would rescan them all, again and again, for as long as the post is cleaned).
+    regions = 40
+    body = "".join(
+        f"## Heading {n}\n\nProse {n}.\n\n```\ncode {n}\n```\n\n" for n in range(regions)
+    )
+    alive: list[int] = []
+    walk = clean_module._walk
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        alive.append(sum(isinstance(each, Token) for each in gc.get_objects()))
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(clean_module, "_walk", counting)
+    tokens_made = sum(len(tokens) for _, _, tokens in _parse_triggered(body) or [])
+    assert tokens_made >= 4 * regions
+    document = clean(post_of(body))
+    assert len(document.headings) == regions and len(alive) >= regions
+    assert max(alive) < tokens_made // 4
 
 
 # --- the real corpora -------------------------------------------------------------------
