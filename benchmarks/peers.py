@@ -42,9 +42,11 @@ def _texts(paths: list[Path]) -> Iterator[tuple[str, str]]:
         yield str(path), path.read_bytes().decode("utf-8", errors="replace")
 
 
-def _write(out: IO[str], name: str, chunks: Iterable[str]) -> None:
+def _write(out: IO[str], name: str, chunks: Iterable[str], title: str | None = None) -> None:
     for part, chunk in enumerate(chunks, 1):
         record = {"prompt": f"{name} Part {part}", "completion": " " + chunk}
+        if title is not None:
+            record["title"] = title
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -145,7 +147,8 @@ def floor_markdown_block(paths: list[Path], root: Path, out: Path) -> None:
 
 def regex_script(paths: list[Path], root: Path, out: Path) -> None:
     """The script blog2jsonl replaced: glob the .md files, a regex for the title, a regex
-    deleting ```-fenced code, then 2000-character slices. It ignores FILES on purpose."""
+    deleting ```-fenced code, then 2000-character slices. It ignores FILES on purpose.
+    Its prompts name the file, as every row's here do (the script put the title there)."""
     with out.open("w", encoding="utf-8") as handle:
         for path in sorted(glob.glob(os.path.join(root, "**", "*.md"), recursive=True)):
             with open(path, encoding="utf-8", errors="replace") as post:
@@ -154,7 +157,7 @@ def regex_script(paths: list[Path], root: Path, out: Path) -> None:
             title = match.group(1).strip().strip("\"'") if match else Path(path).stem
             text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
             slices = [text[i : i + BUDGET_CHARS] for i in range(0, len(text), BUDGET_CHARS)]
-            _write(handle, title, (piece for piece in slices if piece.strip()))
+            _write(handle, path, (piece for piece in slices if piece.strip()), title)
 
 
 Peer = Callable[[list[Path], Path, Path], None]

@@ -9,8 +9,14 @@ record's part number does not go up. For every row:
 - U+FFFD: chunks holding a replacement character (a cut inside a UTF-8 sequence);
 - broken fence: chunks with an odd number of fence lines (up to three spaces, then three
   or more backticks or tildes), i.e. a code block cut open;
-- boundary ends: of the chunks that are not the last of their post, those ending (after
-  stripping spaces and tabs) with ``. ! ? 。 ！ ？`` or a newline.
+- boundary ends: of the chunks that are not the last of their post, those that end a
+  sentence (their last character, past white space, is one of ``. ! ? 。 ！ ？``) or a
+  block. Whether a chunk ends a block is read in its source file, where its last
+  characters are looked up: it does when the rest of their line is blank and the next
+  line is blank, starts a block (a heading, a list item, a quote, a table row, a fence,
+  an HTML or template tag) or is the end of the file. A chunk whose end is not found in
+  the file (text a converter changed) is judged by its own last character, a newline
+  counting as a block's end; :attr:`Quality.located` counts the others.
 """
 
 from __future__ import annotations
@@ -22,14 +28,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["Quality", "Unit", "measure"]
+__all__ = ["Quality", "SourceOf", "Unit", "measure", "prompt_source"]
 
 Unit = Literal["tokens", "chars"]
 
 _PART = re.compile(r" Part (\d+)$")
 _FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
-_ENDINGS = frozenset(".!?。！？\n")
+_SENTENCE_ENDS = frozenset(".!?。！？")
+_ENDINGS = _SENTENCE_ENDS | {"\n"}
+#: After a chunk's last characters in its file: the rest of their line is blank, and the
+#: file ends, or the next line is blank or starts a block.
+_BLOCK_END = re.compile(
+    r"[ \t]*(?:\Z|\n(?:[ \t]*(?:\n|\Z)|[ \t]{0,3}"
+    r"(?:#{1,6}(?:[ \t]|$)|[-*+][ \t]|\d{1,9}[.)][ \t]|>|\||`{3}|~{3}|<|\{%)))",
+    re.MULTILINE,
+)
+#: How much of a chunk's end is looked up in its file.
+_TAIL = 80
 _BATCH = 2000
+
+#: The source file of the ``index``-th record, whose prompt is ``prompt`` (None: unknown).
+SourceOf = Callable[[int, str], "Path | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,7 @@ class Quality:
     broken_fence: int
     non_final: int
     boundary_ends: int
+    located: int = 0  # non-final chunks whose end was found in their file
 
     @staticmethod
     def _pct(part: int, whole: int) -> float | None:
@@ -69,42 +89,94 @@ def _part(prompt: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def prompt_source(index: int, prompt: str) -> Path | None:
+    """The source of a record whose prompt is ``<file> Part N`` (as ``peers.py`` writes)."""
+    return Path(_PART.sub("", prompt)) if _PART.search(prompt) else None
+
+
+class _Sources:
+    """Looks chunk ends up in their source files, one file held at a time."""
+
+    def __init__(self, source_of: SourceOf | None) -> None:
+        self._source_of = source_of
+        self._path: Path | None = None
+        self._text = ""
+        self._cursor = 0  # where the previous chunk's end was found: chunks come in order
+
+    def ends_block(self, index: int, prompt: str, text: str) -> bool | None:
+        """Whether ``text`` ends a block in its file; ``None`` when that is not known."""
+        path = None if self._source_of is None else self._source_of(index, prompt)
+        if path is None:
+            return None
+        if path != self._path:
+            self._path, self._cursor = path, 0
+            try:
+                raw = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                raw = ""
+            self._text = raw.lstrip("\ufeff").replace("\r\n", "\n")
+        tail = text.replace("\r\n", "\n").rstrip()[-_TAIL:]
+        if not tail:
+            return None
+        found = self._text.find(tail, self._cursor)
+        if found < 0:
+            found = self._text.find(tail)
+            if found < 0:
+                return None
+        self._cursor = found
+        return _BLOCK_END.match(self._text, found + len(tail)) is not None
+
+
 def measure(
-    path: Path, unit: Unit, budget: int, count_tokens: Callable[[Sequence[str]], list[int]]
+    path: Path,
+    unit: Unit,
+    budget: int,
+    count_tokens: Callable[[Sequence[str]], list[int]],
+    source_of: SourceOf | None = prompt_source,
 ) -> Quality:
     """Read the JSONL at ``path`` and count what :class:`Quality` holds.
 
     ``count_tokens`` maps a batch of texts to their token counts; it is called only for
     texts whose UTF-8 length exceeds ``budget``, since no text has more tokens than bytes.
+    ``source_of`` names each record's source file, in which chunk ends are looked up.
     """
-    records = over = replacement = broken = non_final = boundary = 0
-    previous: tuple[str, int | None] | None = None
+    records = over = replacement = broken = non_final = boundary = located = 0
+    previous: tuple[str, int | None, int, str] | None = None
     pending: list[str] = []
+    sources = _Sources(source_of)
 
     def flush() -> int:
         count = sum(1 for tokens in count_tokens(pending) if tokens > budget) if pending else 0
         pending.clear()
         return count
 
-    def judge_ending(text: str, part: int | None, final: bool) -> tuple[int, int]:
-        if final or part is None:
-            return 0, 0
+    def judge_ending(text: str, index: int, prompt: str) -> tuple[bool, bool]:
+        """Whether ``text`` ends on a boundary, and whether its end was found in its file."""
+        stripped = text.rstrip()
+        if stripped and stripped[-1] in _SENTENCE_ENDS:
+            return True, sources.ends_block(index, prompt, text) is not None
+        block = sources.ends_block(index, prompt, text)
+        if block is not None:
+            return block, True
         stripped = text.rstrip(" \t")
-        return 1, int(bool(stripped) and stripped[-1] in _ENDINGS)
+        return bool(stripped) and stripped[-1] in _ENDINGS, False
 
     with path.open(encoding="utf-8") as lines:
-        for line in lines:
+        for index, line in enumerate(lines):
             record = json.loads(line)
             completion = record.get("completion", "")
             text = completion[1:] if completion.startswith(" ") else completion
-            part = _part(record.get("prompt", ""))
+            prompt = record.get("prompt", "")
+            part = _part(prompt)
             if previous is not None:
-                last_text, last_part = previous
+                last_text, last_part, last_index, last_prompt = previous
                 final = part is None or last_part is None or part <= last_part
-                counted, ends = judge_ending(last_text, last_part, final)
-                non_final += counted
-                boundary += ends
-            previous = (text, part)
+                if not final:
+                    ends, found = judge_ending(last_text, last_index, last_prompt)
+                    non_final += 1
+                    boundary += ends
+                    located += found
+            previous = (text, part, index, prompt)
             records += 1
             if unit == "chars":
                 over += len(text) > budget
@@ -115,4 +187,4 @@ def measure(
             replacement += "\ufffd" in text
             broken += len(_FENCE.findall(text)) % 2
     over += flush()
-    return Quality(records, over, replacement, broken, non_final, boundary)
+    return Quality(records, over, replacement, broken, non_final, boundary, located)

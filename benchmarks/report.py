@@ -335,11 +335,22 @@ def target_lines(found: Sequence[Target]) -> list[str]:
 
 
 READING = (
-    "Columns: `benchmarks/README.md`. Boundary ends counts a final `. ! ? 。 ！ ？` or a "
-    "trailing newline only: a part trimmed after a list item, heading or table row (as "
-    "blog2jsonl and semantic-text-splitter trim) counts as not on a boundary. Peers chunk "
-    "the raw files, code and front matter included; blog2jsonl removes both first."
+    "Columns: `benchmarks/README.md`. Boundary ends: a chunk ends a sentence, or ends a "
+    "block where its last characters are found in its source file (the rest of the line "
+    "blank, then a blank line, a new block or the file's end). Peers chunk the raw "
+    "files, code and front matter included; blog2jsonl removes both first."
 )
+
+
+def located_line(rows: Sequence[RowResult]) -> str | None:
+    """How many chunk ends each row had found in their files (the rest were judged by
+    their last character alone)."""
+    found = [
+        f"{row.spec.label} {100 * row.quality.located / row.quality.non_final:.0f}%"
+        for row in rows
+        if row.quality is not None and row.quality.non_final
+    ]
+    return "Chunk ends found in their source file: " + ", ".join(found) + "." if found else None
 
 
 def corpus_section(
@@ -352,6 +363,9 @@ def corpus_section(
     """The section for one corpus: heading, table, ratios, targets, row warnings."""
     lines = [f"## {corpus.name}", "", describe(corpus), "", *table(rows, corpus), ""]
     lines += [READING, ""]
+    located = located_line(rows)
+    if located:
+        lines += [located, ""]
     lines += ["Speed ratios (higher: blog2jsonl faster):", "", *ratio_lines(rows), ""]
     lines += ["Targets:", "", *target_lines(targets(rows, identical, cold_start)), ""]
     warnings = [f"- {row.spec.label}: {warning}" for row in rows for warning in row.warnings]

@@ -15,6 +15,7 @@ import datetime
 import filecmp
 import hashlib
 import importlib.util
+import json
 import os
 import shlex
 import shutil
@@ -28,7 +29,7 @@ from pathlib import Path
 import measure
 import synthetic
 from peers import BUDGET_CHARS, BUDGET_TOKENS, NOT_INSTALLED
-from quality import Unit
+from quality import SourceOf, Unit, prompt_source
 from quality import measure as measure_quality
 from report import CEILING_LABEL, MB, Corpus, RowResult, RowSpec, corpus_section, machine_lines
 
@@ -273,9 +274,35 @@ class Runner:
         result.wall = min(result.wall or run.wall, run.wall)
         result.peak_rss = max(result.peak_rss or 0, run.peak_rss)
         if spec.unit is not None and result.quality is None:
-            result.quality = measure_quality(out, spec.unit, spec.budget, self._count_tokens)
+            source_of: SourceOf | None = prompt_source
+            if spec.kind == "blog2jsonl":
+                source_of = self._sources(argv, corpus, out)
+            result.quality = measure_quality(
+                out, spec.unit, spec.budget, self._count_tokens, source_of
+            )
             result.records = result.quality.records
         return result
+
+    def _sources(self, argv: Sequence[str], corpus: Corpus, out: Path) -> SourceOf | None:
+        """Each record's source file, for the quality pass: the row is run once more,
+        untimed, with a metadata sidecar (``None`` if its lines differ from ``out``'s)."""
+        again, sidecar = out.with_suffix(".again"), out.with_suffix(".meta")
+        argv = [*argv[: argv.index("-o") + 1], str(again), *argv[argv.index("-o") + 2 :]]
+        subprocess.run(
+            [*argv, "--metadata-file", str(sidecar)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=self.env,
+            check=False,
+        )
+        if not again.exists() or not filecmp.cmp(again, out, shallow=False):
+            print(f"  {out.name}: no sources for the quality pass", file=sys.stderr)
+            return None
+        with sidecar.open(encoding="utf-8") as lines:
+            names = [json.loads(line)["source"] for line in lines]
+        again.unlink()
+        sidecar.unlink()
+        return lambda index, prompt: corpus.root / names[index] if index < len(names) else None
 
     def corpus(
         self, corpus: Corpus, specs: Sequence[RowSpec]
