@@ -152,10 +152,10 @@ def measure(
 
     def judge_ending(text: str, index: int, prompt: str) -> tuple[bool, bool]:
         """Whether ``text`` ends on a boundary, and whether its end was found in its file."""
+        block = sources.ends_block(index, prompt, text)
         stripped = text.rstrip()
         if stripped and stripped[-1] in _SENTENCE_ENDS:
-            return True, sources.ends_block(index, prompt, text) is not None
-        block = sources.ends_block(index, prompt, text)
+            return True, block is not None
         if block is not None:
             return block, True
         stripped = text.rstrip(" \t")

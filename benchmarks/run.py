@@ -288,20 +288,22 @@ class Runner:
         untimed, with a metadata sidecar (``None`` if its lines differ from ``out``'s)."""
         again, sidecar = out.with_suffix(".again"), out.with_suffix(".meta")
         argv = [*argv[: argv.index("-o") + 1], str(again), *argv[argv.index("-o") + 2 :]]
-        subprocess.run(
-            [*argv, "--metadata-file", str(sidecar)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=self.env,
-            check=False,
-        )
-        if not again.exists() or not filecmp.cmp(again, out, shallow=False):
-            print(f"  {out.name}: no sources for the quality pass", file=sys.stderr)
-            return None
-        with sidecar.open(encoding="utf-8") as lines:
-            names = [json.loads(line)["source"] for line in lines]
-        again.unlink()
-        sidecar.unlink()
+        try:
+            subprocess.run(
+                [*argv, "--metadata-file", str(sidecar)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=self.env,
+                check=False,
+            )
+            if not again.exists() or not filecmp.cmp(again, out, shallow=False):
+                print(f"  {out.name}: no sources for the quality pass", file=sys.stderr)
+                return None
+            with sidecar.open(encoding="utf-8") as lines:
+                names = [json.loads(line)["source"] for line in lines]
+        finally:
+            again.unlink(missing_ok=True)
+            sidecar.unlink(missing_ok=True)
         return lambda index, prompt: corpus.root / names[index] if index < len(names) else None
 
     def corpus(
