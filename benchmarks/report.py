@@ -67,6 +67,7 @@ class Corpus:
     root: Path
     files: tuple[Path, ...]
     size: int
+    large: bool = False  # the issue sets its -j 2 target on the large corpus
 
 
 @dataclass(slots=True)
@@ -239,11 +240,16 @@ def targets(
     rows: Sequence[RowResult],
     identical: dict[str, bool | None],
     cold_start: float | None,
+    *,
+    large: bool = True,
+    start: float | None = None,
 ) -> list[Target]:
     """The issue's targets, read from the measured rows.
 
     ``identical`` maps each chunker to whether its ``-j 2`` output equals its ``-j 1``
-    output byte for byte (``None``: not compared).
+    output byte for byte (``None``: not compared). ``large`` says whether the rows are
+    the large corpus's, on which the issue sets its ``-j 2`` target; ``start`` is the
+    wall time of a run over a single short post (see :func:`_scaling`).
     """
     out = [
         _at_least(
@@ -281,15 +287,7 @@ def targets(
         out.append(
             Target("0% over budget / U+FFFD / broken fence", measured, "FAIL" if bad else "PASS")
         )
-    scaling = _at_least(
-        "-j 2 ≥ 1.8x -j 1 (tokens)", _ratio(rows, TOKENS_J2, TOKENS_J1), 1.8, "-j 2 not measured"
-    )
-    ceiling = _ratio(rows, CEILING_LABEL, TOKENS_J1)
-    if ceiling is not None and scaling.verdict != "n/a":
-        # Two runs' worth of work: twice the single run's time is the same-speed mark.
-        measured = f"{scaling.measured} (this machine's ceiling: {2 * ceiling:.2f}x)"
-        scaling = Target(scaling.name, measured, scaling.verdict)
-    out.append(scaling)
+    out.append(_scaling(rows, large, start))
     compared = {name: same for name, same in identical.items() if same is not None}
     if compared:
         measured = ", ".join(
@@ -328,6 +326,35 @@ def targets(
     return out
 
 
+def _scaling(rows: Sequence[RowResult], large: bool, start: float | None) -> Target:
+    """The ``-j 2`` target, with what bounds it on this machine beside the ratio.
+
+    Two bounds are printed. The ceiling: two independent ``-j 1`` runs started together.
+    The start: a run's fixed cost (interpreter, imports, the encoding; ``start``) comes
+    before any worker exists, and only the rest can be shared by two cores, so no
+    ``-j 2`` run can beat ``T1 / (start + (T1 - start) / 2)``.
+    """
+    name = "-j 2 ≥ 1.8x -j 1 (tokens)"
+    ratio = _ratio(rows, TOKENS_J2, TOKENS_J1)
+    if ratio is None:
+        return Target(name, "-j 2 not measured", "n/a")
+    bounds = []
+    ceiling = _ratio(rows, CEILING_LABEL, TOKENS_J1)
+    if ceiling is not None:
+        # Two runs' worth of work: twice the single run's time is the same-speed mark.
+        bounds.append(f"this machine's ceiling: {2 * ceiling:.2f}x")
+    single = _find(rows, TOKENS_J1)
+    if start is not None and single is not None and single.wall and single.wall > start:
+        bound = single.wall / (start + (single.wall - start) / 2)
+        bounds.append(f"bound by the {start:.2f} s start: {bound:.2f}x")
+    if not large:
+        bounds.append("the target is set on the large corpus")
+    measured = f"{ratio:.2f}x" + (f" ({'; '.join(bounds)})" if bounds else "")
+    if not large:
+        return Target(name, measured, "n/a")
+    return Target(name, measured, "PASS" if ratio >= 1.8 else "FAIL")
+
+
 def target_lines(found: Sequence[Target]) -> list[str]:
     lines = ["| target | measured | result |", "|---|---|---|"]
     lines += [f"| {target.name} | {target.measured} | **{target.verdict}** |" for target in found]
@@ -359,6 +386,7 @@ def corpus_section(
     identical: dict[str, bool | None],
     cold_start: float | None,
     describe: Callable[[Corpus], str],
+    start: float | None = None,
 ) -> list[str]:
     """The section for one corpus: heading, table, ratios, targets, row warnings."""
     lines = [f"## {corpus.name}", "", describe(corpus), "", *table(rows, corpus), ""]
@@ -367,7 +395,12 @@ def corpus_section(
     if located:
         lines += [located, ""]
     lines += ["Speed ratios (higher: blog2jsonl faster):", "", *ratio_lines(rows), ""]
-    lines += ["Targets:", "", *target_lines(targets(rows, identical, cold_start)), ""]
+    lines += [
+        "Targets:",
+        "",
+        *target_lines(targets(rows, identical, cold_start, large=corpus.large, start=start)),
+        "",
+    ]
     warnings = [f"- {row.spec.label}: {warning}" for row in rows for warning in row.warnings]
     if warnings:
         lines += ["Notes from the runs:", "", *warnings, ""]

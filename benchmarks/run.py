@@ -171,9 +171,9 @@ def _posts(root: Path) -> tuple[Path, ...]:
     )
 
 
-def _corpus(name: str, root: Path) -> Corpus:
+def _corpus(name: str, root: Path, *, large: bool = False) -> Corpus:
     files = _posts(root)
-    return Corpus(name, root, files, sum(path.stat().st_size for path in files))
+    return Corpus(name, root, files, sum(path.stat().st_size for path in files), large)
 
 
 def _describe(corpus: Corpus) -> str:
@@ -347,6 +347,20 @@ def _cold_start(cli: list[str], env: dict[str, str]) -> float | None:
     return min(good) if good else None
 
 
+def _start(cli: list[str], env: dict[str, str], work: Path, jobs: bool) -> float | None:
+    """A tokens run's fixed cost: the best of 5 one-process runs over one short post."""
+    folder = work / "start"
+    folder.mkdir()
+    (folder / "post.md").write_text("---\ntitle: Start\n---\n\nOne short paragraph.\n")
+    out = work / "start.jsonl"
+    args = [*cli, str(folder), "-o", str(out), "--site", "plain", "-q", *CHUNKERS["tokens"]]
+    if jobs:
+        args += ["-j", "1"]
+    times = [measure.run(args, env=env, sample=False) for _ in range(5)]
+    good = [run.wall for run in times if run.returncode == 0]
+    return min(good) if good else None
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark blog2jsonl against its peers and floors."
@@ -419,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not runner.has_jobs:
             print("blog2jsonl has no --jobs yet: -j 2 rows say n/a", file=sys.stderr)
         cold = _cold_start(runner.cli, env)
+        start = _start(runner.cli, env, work, runner.has_jobs)
 
         corpora: list[Callable[[], Corpus | None]] = []
         if which in ("nodejs", "both"):
@@ -436,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             def synthetic_corpus() -> Corpus:
                 print(f"synthetic corpus: {size_mb:g} MB, seed {args.seed} ...", file=sys.stderr)
                 folder = synthetic.ensure(size_mb, args.seed, args.cache_dir)
-                return _corpus(f"synthetic {size_mb:g} MB (seed {args.seed})", folder)
+                name = f"synthetic {size_mb:g} MB (seed {args.seed})"
+                return _corpus(name, folder, large=True)
 
             corpora.append(synthetic_corpus)
 
@@ -446,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if corpus is None:
                 continue
             rows, identical = runner.corpus(corpus, specs)
-            sections += corpus_section(corpus, rows, identical, cold, _describe)
+            sections += corpus_section(corpus, rows, identical, cold, _describe, start)
 
     lines += ["## Machine", "", *machine_lines(REPO, cold, RSS_METHOD), ""]
     lines += [*(f"{note}\n" for note in skipped), *sections]
