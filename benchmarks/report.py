@@ -347,12 +347,12 @@ def _scaling(rows: Sequence[RowResult], large: bool, start: float | None) -> Tar
     if start is not None and single is not None and single.wall and single.wall > start:
         bound = single.wall / (start + (single.wall - start) / 2)
         bounds.append(f"bound by the {start:.2f} s start: {bound:.2f}x")
+    verdict: Literal["PASS", "FAIL", "n/a"] = "PASS" if ratio >= 1.8 else "FAIL"
     if not large:
         bounds.append("the target is set on the large corpus")
+        verdict = "n/a"
     measured = f"{ratio:.2f}x" + (f" ({'; '.join(bounds)})" if bounds else "")
-    if not large:
-        return Target(name, measured, "n/a")
-    return Target(name, measured, "PASS" if ratio >= 1.8 else "FAIL")
+    return Target(name, measured, verdict)
 
 
 def target_lines(found: Sequence[Target]) -> list[str]:
